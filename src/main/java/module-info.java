@@ -1,0 +1,15 @@
+/**
+ * vecrnn: RNN, LSTM and GRU training and inference on the JDK Vector API.
+ *
+ * <p>Only the user-facing packages are exported; kernels, memory management and the command
+ * line stay internal so they can change without breaking users.
+ */
+module dev.vecrnn {
+    requires jdk.incubator.vector;
+    requires jdk.management;
+    requires com.fasterxml.jackson.databind;
+    requires info.picocli;
+
+
+    opens dev.vecrnn.cli to info.picocli;
+}
