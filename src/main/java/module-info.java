@@ -10,6 +10,8 @@ module dev.vecrnn {
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
 
+    exports dev.vecrnn.nn;
+
 
     opens dev.vecrnn.cli to info.picocli;
 }
