@@ -46,7 +46,10 @@ class SafeTensorsFuzzTest {
         t.put("lengths", Tensor.ofLongs(new long[] {3, 1}, 2));
         t.put("ids", Tensor.ofInts(new int[] {4, 5, 6}, 3));
         Path f = dir.resolve("seed.safetensors");
-        SafeTensors.write(f, t, Map.of("format", "pt", "step", "12"));
+        Map<String, String> meta = new LinkedHashMap<>(); // fixed order: Map.of's varies between runs
+        meta.put("format", "pt");
+        meta.put("step", "12");
+        SafeTensors.write(f, t, meta);
         return Files.readAllBytes(f);
     }
 
