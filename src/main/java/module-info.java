@@ -10,6 +10,7 @@ module dev.vecrnn {
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
 
+    exports dev.vecrnn.io;
 
     opens dev.vecrnn.cli to info.picocli;
 }
