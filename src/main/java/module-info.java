@@ -11,6 +11,8 @@ module dev.vecrnn {
     requires info.picocli;
 
     exports dev.vecrnn.io;
+    exports dev.vecrnn.nn;
+
 
     opens dev.vecrnn.cli to info.picocli;
 }

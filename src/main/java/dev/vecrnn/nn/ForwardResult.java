@@ -1,0 +1,41 @@
+package dev.vecrnn.nn;
+
+/**
+ * What a forward (or inference) pass of a {@link RecurrentLayer} produced. The arrays are the
+ * layer's own buffers, exactly sized, and are overwritten by the layer's next pass (this object
+ * is reused too): copy what you need to keep.
+ */
+public final class ForwardResult {
+    float[] out;
+    float[] hN;
+    float[] cN;
+    int steps;
+    int batch;
+
+    ForwardResult() {}
+
+    /** Outputs of the last layer for every step, {@code [T, B, H]} row-major. */
+    public float[] out() {
+        return out;
+    }
+
+    /** Final hidden state of every layer, {@code [L, B, H]}. */
+    public float[] hN() {
+        return hN;
+    }
+
+    /** Final cell state of every layer, {@code [L, B, H]}, for LSTM; null for other cells. */
+    public float[] cN() {
+        return cN;
+    }
+
+    /** Number of timesteps T. */
+    public int T() {
+        return steps;
+    }
+
+    /** Batch size B. */
+    public int B() {
+        return batch;
+    }
+}

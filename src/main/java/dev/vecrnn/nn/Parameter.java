@@ -1,0 +1,57 @@
+package dev.vecrnn.nn;
+
+import java.util.Arrays;
+
+/**
+ * One named weight tensor of a layer with its gradient, in PyTorch's naming, shape and gate
+ * order ({@code weight_ih_l0} {@code [G*H, I]}, {@code weight_hh_l0} {@code [G*H, H]},
+ * {@code bias_ih_l0} / {@code bias_hh_l0} {@code [G*H]}), so a PyTorch {@code state_dict} maps
+ * onto the parameters one to one.
+ *
+ * <p>{@link #value()} and {@link #grad()} return the live row-major arrays: an optimizer updates
+ * them in place, and the layer reads the values afresh at the start of every pass. Do not change
+ * values between a {@code forward} and its {@code backward}.
+ */
+public final class Parameter {
+    private final String name;
+    private final int[] shape;
+    private final float[] value;
+    private final float[] grad;
+
+    Parameter(String name, int[] shape, float[] value) {
+        this.name = name;
+        this.shape = shape.clone();
+        this.value = value;
+        this.grad = new float[value.length];
+    }
+
+    /** PyTorch name, e.g. {@code weight_hh_l1}. */
+    public String name() {
+        return name;
+    }
+
+    /** PyTorch shape (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Number of elements. */
+    public int size() {
+        return value.length;
+    }
+
+    /** The values, row-major (live, not a copy). */
+    public float[] value() {
+        return value;
+    }
+
+    /** The accumulated gradient, same shape as the value (live, not a copy). */
+    public float[] grad() {
+        return grad;
+    }
+
+    @Override
+    public String toString() {
+        return name + Arrays.toString(shape);
+    }
+}
