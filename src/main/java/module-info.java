@@ -13,6 +13,5 @@ module dev.vecrnn {
     exports dev.vecrnn.io;
     exports dev.vecrnn.nn;
 
-
     opens dev.vecrnn.cli to info.picocli;
 }
