@@ -95,19 +95,19 @@ final class VectorSgemm {
     // ---------------------------------------------------------------- packed B
 
     /** Floats between panel starts in a packed matrix: whole 64-byte lines. */
-    static int panelStride(int k) {
-        return (k * NR + 15) & ~15;
+    static long panelStride(int k) {
+        return ((long) k * NR + 15) & ~15L;
     }
 
     /** A new, packed-layout matrix of {@code op(B)} shape {@code k x n} (contents zero). */
     static PackedMatrix newPacked(int k, int n) {
-        int panels = (n + NR - 1) / NR;
-        int stride = panelStride(k);
-        long length = ALIGN + (long) panels * stride;
+        long panels = (n + NR - 1L) / NR;
+        long stride = panelStride(k);
+        long length = ALIGN + panels * stride;
         if (length > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("B too large to pack: " + k + "x" + n);
         }
-        return new PackedMatrix(k, n, NR, ALIGN, stride, new float[(int) length]);
+        return new PackedMatrix(k, n, NR, ALIGN, (int) stride, new float[(int) length]);
     }
 
     /** Fills {@code into} (made by {@link #newPacked}) with {@code op(B)}, zero padding included. */
@@ -178,7 +178,7 @@ final class VectorSgemm {
         final int kBlocks = (k + KC - 1) / KC;
         final int rows = paddedRows(Math.min(m, MC), mr);
         if (m <= MC && (long) rows * k <= A_RESIDENT
-                && (packed != null || (long) panelStride(k) <= B_PANEL_SCRATCH)) {
+                && (packed != null || panelStride(k) <= B_PANEL_SCRATCH)) {
             panelOrder(transA, m, k, mr, kBlocks, rows, alpha, a, offA, lda, packed, transB, b, offB, ldb,
                     n0, n1, beta, c, offC, ldc);
         } else {
@@ -216,7 +216,7 @@ final class VectorSgemm {
         final int firstMode = beta == 0f ? ZERO : beta == 1f ? LOAD : SCALE;
         // One row is a matrix-vector product: 4 panels at a time feed the 1x4-panel kernel.
         final int group = packed != null && m == 1 ? 4 * NR : NR;
-        final int bStride = packed != null ? packed.panelStride : panelStride(k);
+        final int bStride = packed != null ? packed.panelStride : (int) panelStride(k);
         float[] bp = packed != null ? packed.data : s.b(ALIGN + bStride);
         for (int j = packed != null ? n0 / NR * NR : n0; j < n1; j += group) {
             int lo = Math.max(n0, j);
