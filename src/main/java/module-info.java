@@ -9,9 +9,12 @@ module dev.vecrnn {
     requires jdk.management;
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
+    requires org.knowm.xchart;
+    requires me.tongfei.progressbar;
+    requires java.desktop;
 
+    exports dev.vecrnn.io;
     exports dev.vecrnn.nn;
-
 
     opens dev.vecrnn.cli to info.picocli;
 }

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code vecrnn} command line. */
 @Command(name = "vecrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java RNN, LSTM and GRU engine on the JDK Vector API.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, ParityCommand.Forward.class, ParityCommand.Backward.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

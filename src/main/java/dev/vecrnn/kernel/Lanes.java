@@ -18,7 +18,20 @@ final class Lanes {
     private Lanes() {}
 
     static int preferredBits() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return Preferred.bits();
+    }
+
+    /**
+     * The JVM's preferred width, in a class of its own: {@link VectorSupport}'s initialiser asks
+     * for it before it has set {@link VectorSupport#BITS}, and asking {@code Lanes} itself would
+     * initialise {@link #F} from that not-yet-set (zero) width, i.e. always 128 bits.
+     */
+    static final class Preferred {
+        private Preferred() {}
+
+        static int bits() {
+            return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        }
     }
 
     /**

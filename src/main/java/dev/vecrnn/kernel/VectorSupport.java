@@ -41,7 +41,7 @@ public final class VectorSupport {
                     + "Start the JVM with --add-modules jdk.incubator.vector for the vector kernels.";
             System.err.println("WARNING: vecrnn: " + note);
         } else {
-            int preferred = Lanes.preferredBits();
+            int preferred = Lanes.Preferred.bits(); // not Lanes.preferredBits(): that would initialise Lanes.F now
             if (requested.isEmpty()) {
                 bits = preferred;
             } else {

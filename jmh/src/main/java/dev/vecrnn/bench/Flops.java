@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * Floating-point work of one benchmark operation, from its parameters, by the project's formulas
- * (DESIGN.md): GEMM {@code 2·m·n·k}; one recurrent layer forward {@code 2·T·B·G·H·(I+H)} with
+ * (DESIGN.md): GEMM {@code 2·m·n·k} (with {@code h} instead of n and k: the LSTM step product,
+ * n = 4h, k = h); one recurrent layer forward {@code 2·T·B·G·H·(I+H)} with
  * G = 4 (LSTM), 3 (GRU), 1 (RNN); a training step 3× forward. Returns 0 when unknown.
  */
 final class Flops {
@@ -12,6 +13,10 @@ final class Flops {
 
     static double of(String benchmark, Map<String, String> p) {
         if (benchmark.startsWith("GemmBench")) {
+            if (p.containsKey("h")) {
+                // the recurrent product of an LSTM step: h[m, H] x W_hh^T, n = 4H, k = H
+                return 2.0 * num(p, "m") * 4 * num(p, "h") * num(p, "h");
+            }
             return 2.0 * num(p, "m") * num(p, "n") * num(p, "k");
         }
         if (benchmark.startsWith("RnnBench") && p.containsKey("cell")) {

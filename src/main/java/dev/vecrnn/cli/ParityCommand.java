@@ -1,0 +1,171 @@
+package dev.vecrnn.cli;
+
+import dev.vecrnn.io.SafeTensors;
+import dev.vecrnn.io.Tensor;
+import dev.vecrnn.mem.ThreadTeam;
+import dev.vecrnn.nn.BackwardResult;
+import dev.vecrnn.nn.CellType;
+import dev.vecrnn.nn.ForwardResult;
+import dev.vecrnn.nn.Parameter;
+import dev.vecrnn.nn.RecurrentLayer;
+import dev.vecrnn.nn.StateDict;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vecrnn forward} and {@code vecrnn backward}: run a PyTorch-named weight set on inputs
+ * from a safetensors file and write the results to another, for number-for-number comparison
+ * with PyTorch.
+ */
+final class ParityCommand {
+    private ParityCommand() {}
+
+    abstract static class Base implements Callable<Integer> {
+        @Option(names = "--cell", required = true, description = "lstm, gru, rnn_tanh or rnn_relu")
+        String cell;
+
+        @Option(names = "--weights", required = true, description = "safetensors file with PyTorch-named parameters")
+        Path weights;
+
+        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I] and optionally h0, c0 [L,B,H]")
+        Path inputs;
+
+        @Option(names = "--out", required = true, description = "safetensors file to write (atomically)")
+        Path out;
+
+        @Option(names = "--threads", description = "worker threads (default: available processors)")
+        Integer threads;
+
+        abstract boolean backward();
+
+        @Override
+        public Integer call() throws IOException {
+            CellType cellType = CellType.parse(cell);
+            Map<String, Tensor> w = SafeTensors.read(weights);
+            Map<String, Tensor> in = SafeTensors.read(inputs);
+            Set<String> allowed = backward()
+                    ? Set.of("x", "h0", "c0", "dout", "dh_n", "dc_n")
+                    : Set.of("x", "h0", "c0");
+            for (String name : in.keySet()) {
+                if (!allowed.contains(name)) {
+                    throw new IllegalArgumentException("unknown tensor '" + name + "' in " + inputs
+                            + " (expected " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+                }
+            }
+            try (ThreadTeam team = new ThreadTeam(threads == null ? ThreadTeam.defaultThreads() : threads)) {
+                RecurrentLayer layer = StateDict.load(cellType, w, team);
+                int L = layer.numLayers();
+                int H = layer.hiddenSize();
+                int I = layer.inputSize();
+                Tensor x = require(in, "x", inputs);
+                if (x.rank() != 3 || x.dim(2) != I) {
+                    throw shape("x", inputs, "[T,B," + I + "]", x.shape());
+                }
+                int T = x.dim(0);
+                int B = x.dim(1);
+                float[] h0 = optional(in, "h0", inputs, L, B, H);
+                float[] c0 = optional(in, "c0", inputs, L, B, H);
+                if (c0 != null && cellType != CellType.LSTM) {
+                    throw new IllegalArgumentException("c0 given in " + inputs + " but cell " + cellType.cliName()
+                            + " has no cell state");
+                }
+                Map<String, Tensor> result = new LinkedHashMap<>();
+                if (!backward()) {
+                    ForwardResult f = layer.infer(x.toFloats(), T, B, h0, c0);
+                    putForward(result, f, cellType, T, B, L, H);
+                } else {
+                    Tensor dout = require(in, "dout", inputs);
+                    if (!dout.hasShape(T, B, H)) {
+                        throw shape("dout", inputs, dims(T, B, H), dout.shape());
+                    }
+                    float[] dhN = optional(in, "dh_n", inputs, L, B, H);
+                    float[] dcN = optional(in, "dc_n", inputs, L, B, H);
+                    if (dcN != null && cellType != CellType.LSTM) {
+                        throw new IllegalArgumentException("dc_n given in " + inputs + " but cell "
+                                + cellType.cliName() + " has no cell state");
+                    }
+                    ForwardResult f = layer.forward(x.toFloats(), T, B, h0, c0);
+                    putForward(result, f, cellType, T, B, L, H);
+                    layer.zeroGrad();
+                    BackwardResult g = layer.backward(dout.toFloats(), dhN, dcN);
+                    for (Parameter p : layer.parameters()) {
+                        if (!w.containsKey(p.name())) {
+                            continue; // a bias PyTorch did not have (bias=False): no gradient to report
+                        }
+                        result.put("grad." + p.name(), Tensor.of(p.grad().clone(), p.shape()));
+                    }
+                    result.put("grad.x", Tensor.of(g.dx().clone(), T, B, I));
+                    result.put("grad.h0", Tensor.of(Arrays.copyOf(g.dh0(), L * B * H), L, B, H));
+                    if (cellType == CellType.LSTM) {
+                        result.put("grad.c0", Tensor.of(Arrays.copyOf(g.dc0(), L * B * H), L, B, H));
+                    }
+                }
+                SafeTensors.write(out, result);
+            }
+            return 0;
+        }
+
+        private static void putForward(Map<String, Tensor> result, ForwardResult f, CellType cell,
+                                       int T, int B, int L, int H) {
+            result.put("out", Tensor.of(Arrays.copyOf(f.out(), T * B * H), T, B, H));
+            result.put("h_n", Tensor.of(Arrays.copyOf(f.hN(), L * B * H), L, B, H));
+            if (cell == CellType.LSTM) {
+                result.put("c_n", Tensor.of(Arrays.copyOf(f.cN(), L * B * H), L, B, H));
+            }
+        }
+    }
+
+    @Command(name = "forward", mixinStandardHelpOptions = true,
+            description = "Run the network on the inputs; write out, h_n and (LSTM) c_n.")
+    static final class Forward extends Base {
+        @Override
+        boolean backward() {
+            return false;
+        }
+    }
+
+    @Command(name = "backward", mixinStandardHelpOptions = true,
+            description = "Forward, then backpropagation through time from dout (and dh_n, dc_n); write the "
+                    + "forward results and grad.<parameter>, grad.x, grad.h0, grad.c0.")
+    static final class Backward extends Base {
+        @Override
+        boolean backward() {
+            return true;
+        }
+    }
+
+    static Tensor require(Map<String, Tensor> in, String name, Path file) {
+        Tensor t = in.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("missing tensor '" + name + "' in " + file);
+        }
+        return t;
+    }
+
+    static float[] optional(Map<String, Tensor> in, String name, Path file, int... shape) {
+        Tensor t = in.get(name);
+        if (t == null) {
+            return null;
+        }
+        if (!t.hasShape(shape)) {
+            throw shape(name, file, dims(shape), t.shape());
+        }
+        return t.toFloats();
+    }
+
+    static IllegalArgumentException shape(String name, Path file, String expected, int[] actual) {
+        return new IllegalArgumentException("tensor '" + name + "' in " + file + " has shape "
+                + Arrays.toString(actual) + ", expected " + expected);
+    }
+
+    static String dims(int... d) {
+        return Arrays.toString(d);
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Tensor files: {@link dev.vecrnn.io.SafeTensors} reads and writes safetensors files (the usual
+ * way to move a PyTorch {@code state_dict} in and out), {@link dev.vecrnn.io.Npy} reads and writes
+ * NumPy {@code .npy} arrays, both as {@link dev.vecrnn.io.Tensor}s.
+ *
+ * <p>Readers reject malformed files with a {@link dev.vecrnn.io.TensorFileException} naming the
+ * file and the problem; writers replace files atomically.
+ */
+package dev.vecrnn.io;

@@ -1,0 +1,122 @@
+package dev.vecrnn.train;
+
+import java.util.Arrays;
+
+/**
+ * The end of a recurrent network: a {@link Dense} head on the scored time steps of the
+ * recurrent output {@code out[T, B, H]} (time-major, {@code (t*B + b)*H + h}) followed by the
+ * loss its {@link LossKind} names. It turns {@code out} and the targets into the loss, the
+ * head's parameter gradients and {@code dOut[T, B, H]}, the gradient the recurrent layers
+ * backpropagate.
+ *
+ * <p>Scored rows are {@code rows = scoredSteps(T) * B} contiguous rows of {@code out} starting at
+ * row {@code firstScoredStep(T) * B}. Targets: for MSE kinds, floats {@code [rows, O]}; for
+ * cross-entropy kinds, class labels {@code [rows]} with {@code O} classes.
+ *
+ * <p>Holds two buffers of {@code rows * O} floats (outputs and their gradient), grown on the
+ * first call of a larger shape and reused afterwards; not thread-safe.
+ */
+public final class LossHead {
+    private final Dense dense;
+    private final LossKind kind;
+    private float[] outputs = new float[0];   // head outputs (predictions or logits) [rows, O]
+    private float[] dOutputs = new float[0];  // dLoss/dOutputs [rows, O]
+
+    public LossHead(Dense dense, LossKind kind) {
+        if (dense == null || kind == null) {
+            throw new IllegalArgumentException("dense and kind must be non-null, got " + dense + ", " + kind);
+        }
+        this.dense = dense;
+        this.kind = kind;
+    }
+
+    public Dense dense() {
+        return dense;
+    }
+
+    public LossKind kind() {
+        return kind;
+    }
+
+    /**
+     * Applies the head to the scored steps of {@code out[T, B, H]} and returns the buffer that
+     * holds the outputs, {@code [rows, O]} row-major in its first {@code rows*O} floats (valid until
+     * the next call on this object). For the char model these are the logits to sample from.
+     */
+    public float[] forward(int seqLen, int batch, float[] out) {
+        int rows = scoredRows(seqLen, batch);
+        checkOut("out", out, seqLen, batch);
+        ensureCapacity(rows);
+        int h = dense.inputSize();
+        dense.forward(rows, out, kind.firstScoredStep(seqLen) * batch * h, h, outputs, 0, dense.outputSize());
+        return outputs;
+    }
+
+    /**
+     * The loss of the network whose recurrent output is {@code out[T, B, H]}, without touching any
+     * gradient: for evaluation.
+     *
+     * @param targets float targets {@code [rows, O]} for MSE kinds (else ignored, may be null)
+     * @param labels  class labels {@code [rows]} for cross-entropy kinds (else ignored, may be null)
+     */
+    public double loss(int seqLen, int batch, float[] out, float[] targets, int[] labels) {
+        forward(seqLen, batch, out);
+        return lossOfOutputs(scoredRows(seqLen, batch), targets, labels);
+    }
+
+    /**
+     * Forward and backward in one: returns the loss, accumulates the head's weight and bias
+     * gradients, and writes {@code dOut[T, B, H]} (overwritten in full: zero at unscored steps).
+     */
+    public double forwardBackward(int seqLen, int batch, float[] out, float[] targets, int[] labels,
+                                  float[] dOut) {
+        checkOut("dOut", dOut, seqLen, batch);
+        if (dOut == out) {
+            throw new IllegalArgumentException("dOut must be a different array from out");
+        }
+        forward(seqLen, batch, out);
+        int rows = scoredRows(seqLen, batch);
+        double loss = lossOfOutputs(rows, targets, labels);
+        int h = dense.inputSize();
+        int first = kind.firstScoredStep(seqLen) * batch * h;
+        Arrays.fill(dOut, 0, first, 0f);
+        dense.backward(rows, out, first, h, dOutputs, 0, dense.outputSize(), dOut, first, h);
+        return loss;
+    }
+
+    private double lossOfOutputs(int rows, float[] targets, int[] labels) {
+        int o = dense.outputSize();
+        if (kind.classification()) {
+            Args.ints("labels", labels, 0, rows);
+            return Losses.softmaxCrossEntropy(rows, o, outputs, 0, o, labels, 0, dOutputs, 0, o);
+        }
+        Args.floats("targets", targets, 0, (long) rows * o);
+        return Losses.mse(rows * o, outputs, 0, targets, 0, dOutputs, 0);
+    }
+
+    private int scoredRows(int seqLen, int batch) {
+        Args.positive("seqLen", seqLen);
+        Args.positive("batch", batch);
+        long rows = (long) kind.scoredSteps(seqLen) * batch;
+        if (rows * Math.max(dense.inputSize(), dense.outputSize()) > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("seqLen " + seqLen + " x batch " + batch + " too large for one array");
+        }
+        return (int) rows;
+    }
+
+    private void checkOut(String name, float[] a, int seqLen, int batch) {
+        long need = (long) seqLen * batch * dense.inputSize();
+        if (a == null || a.length < need) {
+            throw new IllegalArgumentException(name + " must hold [T=" + seqLen + ", B=" + batch + ", H="
+                    + dense.inputSize() + "] = " + need + " floats, got " + (a == null ? "null" : a.length));
+        }
+    }
+
+    private void ensureCapacity(int rows) {
+        int need = rows * dense.outputSize();
+        if (outputs.length < need) {
+            outputs = new float[need];
+            dOutputs = new float[need];
+        }
+    }
+}

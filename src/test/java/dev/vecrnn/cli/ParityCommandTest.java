@@ -1,0 +1,148 @@
+package dev.vecrnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vecrnn.io.SafeTensors;
+import dev.vecrnn.io.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input to {@code vecrnn forward|backward}: a non-zero exit and one line naming the problem. */
+class ParityCommandTest {
+    static Path fixtures;
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void find() throws URISyntaxException {
+        fixtures = Path.of(ParityCommandTest.class.getResource("/fixtures/manifest.json").toURI()).getParent();
+    }
+
+    record Run(int code, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.execute(args);
+        } finally {
+            System.setErr(old);
+        }
+        return new Run(code, buf.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    private Run backward(String cell, Path weights, Path inputs, Path out) {
+        return run("backward", "--cell", cell, "--weights", weights.toString(), "--inputs", inputs.toString(),
+                "--out", out.toString(), "--threads", "1");
+    }
+
+    private static Path fx(String file) {
+        return fixtures.resolve(file);
+    }
+
+    private Path inputsWith(String fixture, String name, Tensor t) throws IOException {
+        Map<String, Tensor> in = SafeTensors.read(fx(fixture + ".inputs.safetensors"));
+        if (t == null) {
+            in.remove(name);
+        } else {
+            in.put(name, t);
+        }
+        Path p = tmp.resolve("in-" + name + ".safetensors");
+        SafeTensors.write(p, in);
+        return p;
+    }
+
+    @Test
+    void weightsOfAnotherCellAreRejectedNamingTheTensorAndShapes() {
+        Path out = tmp.resolve("o.safetensors");
+        Run r = backward("gru", fx("lstm_l1_t9b3i7h13.weights.safetensors"), fx("lstm_l1_t9b3i7h13.inputs.safetensors"), out);
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).doesNotContain("\n").contains("weight_").contains("[52, ").containsIgnoringCase("expected");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void missingInputIsNamed() throws IOException {
+        Run r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+                inputsWith("lstm_l1_t9b3i7h13", "dout", null), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("missing tensor 'dout'");
+    }
+
+    @Test
+    void misshapenInputNamesExpectedAndActualShape() throws IOException {
+        Run r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+                inputsWith("lstm_l1_t9b3i7h13", "x", Tensor.of(new float[9 * 3 * 6], 9, 3, 6)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'x'").contains("[9, 3, 6]").contains("[T,B,7]");
+
+        r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+                inputsWith("lstm_l1_t9b3i7h13", "h0", Tensor.of(new float[2 * 3 * 13], 2, 3, 13)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'h0'").contains("[2, 3, 13]").contains("[1, 3, 13]");
+    }
+
+    @Test
+    void unknownInputAndUnknownParameterNamesAreRejected() throws IOException {
+        Run r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+                inputsWith("lstm_l1_t9b3i7h13", "hidden", Tensor.of(new float[1], 1)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("unknown tensor 'hidden'");
+
+        Map<String, Tensor> w = SafeTensors.read(fx("lstm_l1_t9b3i7h13.weights.safetensors"));
+        w.put("weight_xx_l0", Tensor.of(new float[4], 2, 2));
+        Path bad = tmp.resolve("w.safetensors");
+        SafeTensors.write(bad, w);
+        r = backward("lstm", bad, fx("lstm_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("weight_xx_l0");
+    }
+
+    @Test
+    void cellStateForACellWithoutOneIsRejected() throws IOException {
+        Run r = run("forward", "--cell", "gru", "--weights", fx("gru_l1_t9b3i7h13.weights.safetensors").toString(),
+                "--inputs", inputsWith("gru_l1_t9b3i7h13", "c0", Tensor.of(new float[39], 1, 3, 13)).toString(),
+                "--out", tmp.resolve("o.safetensors").toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("c0");
+    }
+
+    @Test
+    void aFailedRunLeavesAnExistingOutputFileUntouched() throws IOException {
+        Path out = tmp.resolve("keep.safetensors");
+        Files.writeString(out, "previous results");
+        Run r = backward("gru", fx("lstm_l1_t9b3i7h13.weights.safetensors"), fx("lstm_l1_t9b3i7h13.inputs.safetensors"), out);
+        assertThat(r.code()).isNotZero();
+        assertThat(Files.readString(out)).isEqualTo("previous results");
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("keep.safetensors");
+        }
+    }
+
+    @Test
+    void unreadableWeightsFileIsNamed() throws IOException {
+        Path junk = tmp.resolve("junk.safetensors");
+        Files.write(junk, new byte[] {1, 2, 3});
+        Run r = backward("lstm", junk, fx("lstm_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("junk.safetensors");
+    }
+
+    @Test
+    void unknownCellListsTheValidOnes() {
+        Run r = run("forward", "--cell", "transformer", "--weights", "w", "--inputs", "i", "--out", "o");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("transformer").contains("lstm").contains("gru");
+    }
+}
