@@ -70,12 +70,12 @@ class GateKernelsTest {
             float[] gxV = gx.data().clone();
             float[] cV = c.clone();
             float[] hV = h.clone();
-            GateKernels.lstmForward(ROWS, n, gxV, gx.off(), gx.gs(), gh.data(), gh.off(), gh.gs(), gx.ld(),
+            GateKernels.lstmForward(ROWS, n, gxV, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(),
                     cPrev, 3, cV, 1, hV, 2, ldS, save);
             float[] gxS = gx.data().clone();
             float[] cS = c.clone();
             float[] hS = h.clone();
-            ScalarGateKernels.lstmForward(ROWS, n, gxS, gx.off(), gx.gs(), gh.data(), gh.off(), gh.gs(), gx.ld(),
+            ScalarGateKernels.lstmForward(ROWS, n, gxS, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(),
                     cPrev, 3, cS, 1, hS, 2, ldS, save);
             assertNear("lstm c", cV, cS);
             assertNear("lstm h", hV, hS);
@@ -92,9 +92,9 @@ class GateKernelsTest {
         float[] h = new float[ROWS * ldS];
         float[] cOut = c.clone();
         float[] hS = new float[ROWS * ldS];
-        ScalarGateKernels.lstmForward(ROWS, n, gx.data().clone(), gx.off(), gx.gs(), gh.data(), gh.off(), gh.gs(),
+        ScalarGateKernels.lstmForward(ROWS, n, gx.data().clone(), gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(),
                 gx.ld(), c, 0, cOut, 0, hS, 0, ldS, false);
-        GateKernels.lstmForward(ROWS, n, gx.data(), gx.off(), gx.gs(), gh.data(), gh.off(), gh.gs(), gx.ld(),
+        GateKernels.lstmForward(ROWS, n, gx.data(), gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(),
                 c, 0, c, 0, h, 0, ldS, false);
         assertNear("lstm in-place c", c, cOut);
         assertNear("lstm in-place h", h, hS);
@@ -141,12 +141,12 @@ class GateKernelsTest {
             float[] gxV = gx.data().clone();
             float[] hV = h.clone();
             float[] hnV = hn.clone();
-            GateKernels.gruForward(ROWS, n, gxV, gx.off(), gx.gs(), gh.data(), gh.off(), gh.gs(), gx.ld(), bhn, 7,
+            GateKernels.gruForward(ROWS, n, gxV, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(), bhn, 7,
                     hPrev, 1, hV, 2, hnV, 3, ldS, save);
             float[] gxS = gx.data().clone();
             float[] hS = h.clone();
             float[] hnS = hn.clone();
-            ScalarGateKernels.gruForward(ROWS, n, gxS, gx.off(), gx.gs(), gh.data(), gh.off(), gh.gs(), gx.ld(), bhn, 7,
+            ScalarGateKernels.gruForward(ROWS, n, gxS, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(), bhn, 7,
                     hPrev, 1, hS, 2, hnS, 3, ldS, save);
             assertNear("gru h", hV, hS);
             assertNear("gru hn", hnV, hnS);
@@ -220,6 +220,106 @@ class GateKernelsTest {
             }
             assertUntouchedOutsideTile(dG, dGV, 4, ldS, n);
         }
+    }
+
+    /**
+     * A tail element (past the last full vector) gets exactly the bits a vector lane gives it:
+     * each kernel runs over {@code small} units, whose last ones are a tail at 512 bits (and some
+     * at every width), and over 64, all in full vectors; the first results must be identical. This is what
+     * makes results independent of how the units are split into tiles and threads.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {33, 37, 41, 47, 63})
+    void tailElementsMatchVectorLanesBitwise(int small) {
+        int big = 64;
+        int ld = 4 * big;
+        // pre-activations mostly within +-1.2, so tanh takes both of its branches
+        float[] gx = random(ld, 0.9);
+        float[] gh = random(ld, 0.3);
+        float[] cPrev = random(big, 1);
+        float[] bhn = random(big, 1);
+        float[] dout = random(big, 2);
+        float[] dh = random(big, 2);
+        float[] dc = random(big, 2);
+        float[] act = random(ld, 1);
+        for (int i = 0; i < act.length; i++) {
+            act[i] = Math.abs(act[i]);
+        }
+        float[][] tail = runAll(small, big, ld, gx, gh, cPrev, bhn, dout, dh, dc, act);
+        float[][] full = runAll(big, big, ld, gx, gh, cPrev, bhn, dout, dh, dc, act);
+        for (int o = 0; o < full.length; o++) {
+            for (int q = 0; q < full[o].length / big; q++) {
+                for (int j = 0; j < small; j++) {
+                    int idx = q * big + j;
+                    if (Float.floatToRawIntBits(full[o][idx]) != Float.floatToRawIntBits(tail[o][idx])) {
+                        fail("output " + o + " element " + idx + ": " + tail[o][idx] + " in a tail, "
+                                + full[o][idx] + " in a vector lane");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The scalar mirrors that compute the tails ({@code VectorGateKernels.sigmoid/tanh}) give the
+     * same bits as the vector lanes over a dense sweep of [-12, 12] and scattered wider values.
+     */
+    @Test
+    void scalarMirrorsMatchVectorActivationsBitwise() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(VectorSupport.ENABLED, "vector path only");
+        int n = 1 << 16;
+        float[] xs = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = i % 4 == 3 ? (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-8, 3))) : -12f + 24f * i / n;
+        }
+        float[] gx = new float[4 * n];
+        for (int q = 0; q < 4; q++) {
+            System.arraycopy(xs, 0, gx, q * n, n);
+        }
+        GateKernels.lstmForward(1, n, gx, 0, n, new float[4 * n], 0, n, 4 * n, new float[n], 0, new float[n], 0,
+                new float[n], 0, n, true);
+        for (int j = 0; j < n; j++) {
+            if (Float.floatToRawIntBits(gx[j]) != Float.floatToRawIntBits(VectorGateKernels.sigmoid(xs[j]))) {
+                fail("sigmoid(" + xs[j] + "): lane " + gx[j] + ", mirror " + VectorGateKernels.sigmoid(xs[j]));
+            }
+            if (Float.floatToRawIntBits(gx[2 * n + j]) != Float.floatToRawIntBits(VectorGateKernels.tanh(xs[j]))) {
+                fail("tanh(" + xs[j] + "): lane " + gx[2 * n + j] + ", mirror " + VectorGateKernels.tanh(xs[j]));
+            }
+        }
+    }
+
+    /** Every kernel over the first n units; all gate arrays keep gate stride {@code big}. */
+    private static float[][] runAll(int n, int big, int ld, float[] gx, float[] gh, float[] cPrev, float[] bhn,
+                                    float[] dout, float[] dh, float[] dc, float[] act) {
+        float[][] out = new float[16][];
+        out[0] = gx.clone();
+        out[1] = new float[big];
+        out[2] = new float[big];
+        GateKernels.lstmForward(1, n, out[0], 0, big, gh.clone(), 0, big, ld, cPrev, 0, out[1], 0, out[2], 0, big, true);
+        out[3] = new float[big];
+        out[4] = new float[big];
+        GateKernels.lstmForward(1, n, gx.clone(), 0, big, gh.clone(), 0, big, ld, cPrev, 0, out[3], 0, out[4], 0,
+                big, false);
+        out[5] = gx.clone();
+        out[6] = new float[big];
+        out[7] = new float[big];
+        GateKernels.gruForward(1, n, out[5], 0, big, gh.clone(), 0, big, ld, bhn, 0, cPrev, 0, out[6], 0, out[7], 0,
+                big, true);
+        out[8] = new float[big];
+        GateKernels.rnnTanhForward(1, n, gx, 0, gh, 0, ld, out[8], 0, big);
+        out[9] = new float[ld];
+        out[10] = dc.clone();
+        GateKernels.lstmBackward(1, n, act, 0, out[9], 0, big, ld, cPrev, 0, dout, 0, dout, 0, dh, 0, out[10], 0, big);
+        out[11] = new float[ld];
+        out[12] = dh.clone();
+        out[13] = new float[big];
+        GateKernels.gruBackward(1, n, act, 0, out[11], 0, big, ld, bhn, 0, cPrev, 0, dout, 0, out[12], 0,
+                out[13], 0, big);
+        out[14] = new float[big];
+        GateKernels.rnnTanhBackward(1, n, dc, 0, dout, 0, dh, 0, out[14], 0, big);
+        out[15] = new float[big];
+        GateKernels.rnnReluForward(1, n, gx, 0, gh, 0, ld, out[15], 0, big);
+        return out;
     }
 
     /** Elements of a state-shaped array outside the {@code ROWS x n} tile keep their old values. */
@@ -317,7 +417,7 @@ class GateKernelsTest {
         java.util.Arrays.fill(c, 1e-36f);
         float[] h = new float[n];
         for (int step = 0; step < 40; step++) {
-            GateKernels.lstmForward(1, n, gx.clone(), 0, n, gh, 0, n, 4 * n, c, 0, c, 0, h, 0, n, false);
+            GateKernels.lstmForward(1, n, gx.clone(), 0, n, gh.clone(), 0, n, 4 * n, c, 0, c, 0, h, 0, n, false);
             for (int j = 0; j < n; j++) {
                 assertNotDenormal("c", step, c[j]);
                 assertNotDenormal("h", step, h[j]);
