@@ -310,6 +310,10 @@ public final class RecurrentLayer {
         if (values == null || shapes == null) {
             throw new IllegalArgumentException("parameter values and shapes must not be null");
         }
+        // (containsKey(null) would throw on immutable maps)
+        if (values.keySet().stream().anyMatch(k -> k == null) || shapes.keySet().stream().anyMatch(k -> k == null)) {
+            throw new IllegalArgumentException("parameter names must not be null");
+        }
         int maxLayer = -1;
         for (String name : new TreeSet<>(values.keySet())) {
             Matcher m = name == null ? null : NAME.matcher(name);
@@ -363,6 +367,13 @@ public final class RecurrentLayer {
         int input = wih0[1];
         checkSizes(cell, input, hidden, layers);
         RecurrentLayer layer = new RecurrentLayer(cell, input, hidden, layers, team);
+        for (String name : values.keySet()) {
+            if (!layer.byName.containsKey(name)) {
+                // e.g. "weight_ih_l01": matches the pattern but is not the canonical name
+                throw new IllegalArgumentException("unknown parameter '" + name + "'; expected one of "
+                        + layer.byName.keySet());
+            }
+        }
         for (Parameter p : layer.parameters) {
             int[] expected = p.shape();
             int[] actual = shapes.get(p.name());
@@ -521,14 +532,8 @@ public final class RecurrentLayer {
             initState(states, h0, k, B * H);
 
             // both biases enter the input projection, except b_hn which sits inside r * (W_hn h + b_hn)
-            float[] bias = passBias;
-            int folded = cell == CellType.GRU ? 2 * H : GH;
-            for (int j = 0; j < folded; j++) {
-                bias[j] = bih[k][j] + bhh[k][j];
-            }
-            for (int j = folded; j < GH; j++) {
-                bias[j] = bih[k][j];
-            }
+            System.arraycopy(bih[k], 0, passBias, 0, GH);
+            Blas1.axpy(cell == CellType.GRU ? 2 * H : GH, 1f, bhh[k], 0, passBias, 0);
             if (k == 0) {
                 packInFirst = pack(packInFirst, true, in, GH, wih[k], 0, in);
                 passPackIn = packInFirst;

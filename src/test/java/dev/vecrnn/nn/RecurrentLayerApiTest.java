@@ -291,6 +291,18 @@ class RecurrentLayerApiTest {
         assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, values, s5, TEAM))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bias_ih_l0");
 
+        Map<String, float[]> v6 = new HashMap<>(values);
+        Map<String, int[]> s6 = new HashMap<>(shapes);
+        v6.put("weight_ih_l01", values.get("weight_ih_l1"));
+        s6.put("weight_ih_l01", shapes.get("weight_ih_l1"));
+        assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, v6, s6, TEAM))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight_ih_l01");
+
+        Map<String, float[]> v7 = new HashMap<>(values);
+        v7.put(null, new float[1]);
+        assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, v7, shapes, TEAM))
+                .isInstanceOf(IllegalArgumentException.class);
+
         assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, Map.of(), Map.of(), TEAM))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight_ih_l0");
     }
