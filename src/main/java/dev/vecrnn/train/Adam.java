@@ -76,9 +76,9 @@ public final class Adam extends Optimizer {
 
     @Override
     void prepare(long step) {
-        // StrictMath: the same bits on every platform, so resumed runs match across machines
-        double bc1 = 1 - StrictMath.pow(beta1, step);
-        double bc2 = 1 - StrictMath.pow(beta2, step);
+        // Powers.pow: the same bits on every platform, so resumed runs match across machines
+        double bc1 = 1 - Powers.pow(beta1, step);
+        double bc2 = 1 - Powers.pow(beta2, step);
         stepSize = (float) (learningRate() / bc1);
         biasCorrection2Sqrt = (float) Math.sqrt(bc2);
     }

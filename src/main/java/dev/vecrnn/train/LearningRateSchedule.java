@@ -92,8 +92,8 @@ public sealed interface LearningRateSchedule {
             if (update < 0) {
                 throw new IllegalArgumentException("update must be >= 0, got " + update);
             }
-            // StrictMath: the same rate on every platform, so resumed runs match bit for bit
-            return lr * StrictMath.pow(gamma, update / every);
+            // Powers.pow: the same rate on every platform, without allocating
+            return lr * Powers.pow(gamma, update / every);
         }
 
         @Override
