@@ -18,6 +18,42 @@ public final class Parameter {
     private final float[] value;
     private final float[] grad;
 
+    /**
+     * A zero-initialised parameter of the given shape, for layers outside this package (dense
+     * heads, embeddings) so that every trainable tensor is a {@code Parameter} and optimizers,
+     * clipping and checkpoints handle them all alike.
+     *
+     * @param name  unique within a model, e.g. {@code head.weight}
+     * @param shape dimensions, each {@code >= 1}
+     * @throws IllegalArgumentException for an empty name, a dimension below 1 or more elements
+     *     than a Java array holds
+     */
+    public Parameter(String name, int... shape) {
+        this(name, shape, new float[checkedSize(name, shape)]);
+    }
+
+    private static int checkedSize(String name, int[] shape) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("parameter name must be non-empty, got " + name);
+        }
+        if (shape == null) {
+            throw new IllegalArgumentException("shape of " + name + " is null");
+        }
+        long size = 1;
+        for (int d : shape) {
+            if (d < 1) {
+                throw new IllegalArgumentException("shape of " + name + " must have dimensions >= 1, got "
+                        + Arrays.toString(shape));
+            }
+            size *= d;
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("parameter " + name + " of shape " + Arrays.toString(shape)
+                        + " has more elements than a Java array holds");
+            }
+        }
+        return (int) size;
+    }
+
     Parameter(String name, int[] shape, float[] value) {
         this.name = name;
         this.shape = shape.clone();

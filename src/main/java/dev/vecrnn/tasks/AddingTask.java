@@ -2,7 +2,6 @@ package dev.vecrnn.tasks;
 
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
-import java.util.random.RandomGenerator;
 
 /**
  * The adding problem (Hochreiter &amp; Schmidhuber 1997, in the form of Le et al. 2015): two
@@ -32,7 +31,8 @@ public final class AddingTask implements Task {
 
     private final int seqLen;
     private final long seed;
-    private final RandomGenerator rng;
+    private final SplitMix64 rng = new SplitMix64(0);
+    private long position;
 
     /** A stream of adding problems of {@code seqLen >= 2} steps, seeded with {@code seed}. */
     public AddingTask(int seqLen, long seed) {
@@ -41,7 +41,6 @@ public final class AddingTask implements Task {
         }
         this.seqLen = seqLen;
         this.seed = seed;
-        this.rng = Rngs.seeded(seed);
     }
 
     @Override
@@ -75,8 +74,22 @@ public final class AddingTask implements Task {
     }
 
     @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public void seek(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
+        }
+        position = index;
+    }
+
+    @Override
     public void nextBatch(Batch batch) {
         batch.checkFits(this);
+        rng.reseed(SplitMix64.batchSeed(seed, position++));
         int b = batch.batchSize();
         float[] x = batch.x();
         float[] target = batch.targets();

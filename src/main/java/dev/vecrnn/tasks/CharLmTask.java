@@ -3,7 +3,6 @@ package dev.vecrnn.tasks;
 import dev.vecrnn.train.LossKind;
 import dev.vecrnn.train.Losses;
 import java.util.Arrays;
-import java.util.random.RandomGenerator;
 
 /**
  * Character-level language modelling: each sequence is a window of {@code T + 1} consecutive
@@ -28,7 +27,8 @@ public final class CharLmTask implements Task {
     private final int vocabularySize;
     private final int seqLen;
     private final long seed;
-    private final RandomGenerator rng;
+    private final SplitMix64 rng = new SplitMix64(0);
+    private long position;
 
     /** Windows of {@code seqLen + 1} characters of {@code text}, which must be at least that long. */
     public CharLmTask(CharText text, int seqLen, long seed) {
@@ -44,7 +44,6 @@ public final class CharLmTask implements Task {
         this.vocabularySize = text.vocabulary().size();
         this.seqLen = seqLen;
         this.seed = seed;
-        this.rng = Rngs.seeded(seed);
     }
 
     public CharText text() {
@@ -93,8 +92,22 @@ public final class CharLmTask implements Task {
     }
 
     @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public void seek(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
+        }
+        position = index;
+    }
+
+    @Override
     public void nextBatch(Batch batch) {
         batch.checkFits(this);
+        rng.reseed(SplitMix64.batchSeed(seed, position++));
         int b = batch.batchSize();
         float[] x = batch.x();
         int[] labels = batch.labels();

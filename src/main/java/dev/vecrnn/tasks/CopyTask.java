@@ -2,7 +2,6 @@ package dev.vecrnn.tasks;
 
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
-import java.util.random.RandomGenerator;
 
 /**
  * The copy (memory) task of Arjovsky, Shah &amp; Bengio 2016. Alphabet {@code {0..9}}: 0 is the
@@ -41,7 +40,8 @@ public final class CopyTask implements Task {
     private final int delay;
     private final int seqLen;
     private final long seed;
-    private final RandomGenerator rng;
+    private final SplitMix64 rng = new SplitMix64(0);
+    private long position;
 
     /** A stream of copy tasks with delay {@code T >= 1} (sequences of {@code T + 20} steps). */
     public CopyTask(int delay, long seed) {
@@ -51,7 +51,6 @@ public final class CopyTask implements Task {
         this.delay = delay;
         this.seqLen = delay + 2 * COPY_LENGTH;
         this.seed = seed;
-        this.rng = Rngs.seeded(seed);
     }
 
     /** T, the delay; {@link #seqLen()} is {@code T + 20}. */
@@ -100,8 +99,22 @@ public final class CopyTask implements Task {
     }
 
     @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public void seek(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
+        }
+        position = index;
+    }
+
+    @Override
     public void nextBatch(Batch batch) {
         batch.checkFits(this);
+        rng.reseed(SplitMix64.batchSeed(seed, position++));
         int b = batch.batchSize();
         float[] x = batch.x();
         int[] labels = batch.labels();

@@ -4,14 +4,18 @@ import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 
 /**
- * The random generators of the tasks. One named algorithm, L64X128MixRandom, whose output the
- * JDK specifies exactly, so a seed gives the same batches on every JDK and machine (unlike
- * {@code new Random()}-style defaults, whose algorithm may change).
+ * The random generators of this package, each a named algorithm whose output is fixed, so a seed
+ * gives the same values on every JDK and machine (unlike {@code new Random()}-style defaults,
+ * whose algorithm may change).
+ *
+ * <p>Batches of the tasks come from {@link SplitMix64}, reseeded per batch (see {@link Task}).
+ * Everything else that needs a generator (sampling from a trained model, say) uses
+ * {@link #seeded}, an L64X128MixRandom.
  */
 public final class Rngs {
     private Rngs() {}
 
-    /** The algorithm every task uses. */
+    /** The algorithm of {@link #seeded}. */
     public static final String ALGORITHM = "L64X128MixRandom";
 
     /** A new generator of {@link #ALGORITHM} seeded with {@code seed}. */

@@ -2,7 +2,6 @@ package dev.vecrnn.tasks;
 
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
-import java.util.random.RandomGenerator;
 
 /**
  * Next-value prediction of a noisy sum of sines,
@@ -48,7 +47,8 @@ public final class SineTask implements Task {
     private final double noise;
     private final LossKind kind;
     private final long seed;
-    private final RandomGenerator rng;
+    private final SplitMix64 rng = new SplitMix64(0);
+    private long position;
     private final double[] cosStep;  // cos w_k
     private final double[] sinStep;  // sin w_k
     private final double[] cosPhase; // per-sequence state cos(w_k t + phi_k) [K]
@@ -93,7 +93,6 @@ public final class SineTask implements Task {
         this.noise = noise;
         this.kind = everyStep ? LossKind.MSE_EVERY_STEP : LossKind.MSE_LAST;
         this.seed = seed;
-        this.rng = Rngs.seeded(seed);
         this.cosStep = new double[omegas.length];
         this.sinStep = new double[omegas.length];
         for (int k = 0; k < omegas.length; k++) {
@@ -141,8 +140,22 @@ public final class SineTask implements Task {
     }
 
     @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public void seek(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
+        }
+        position = index;
+    }
+
+    @Override
     public void nextBatch(Batch batch) {
         batch.checkFits(this);
+        rng.reseed(SplitMix64.batchSeed(seed, position++));
         int b = batch.batchSize();
         float[] x = batch.x();
         float[] target = batch.targets();

@@ -7,8 +7,12 @@ import dev.vecrnn.train.LossKind;
  * say whether a network learned it.
  *
  * <p>A task is seeded at construction; the same seed gives the same batches (and batch sizes)
- * in the same order. After construction, {@link #nextBatch} allocates nothing. A task is not
- * thread-safe: give each thread its own (with its own seed).
+ * in the same order. Batch {@code i} of the stream is a pure function of the seed, {@code i} and
+ * the batch size (each batch draws from a generator reseeded from the seed and {@code i}), so
+ * {@link #seek} jumps to any batch at no cost: a training run resumed from a checkpoint needs
+ * only the batch index to continue with exactly the data it would have seen. After
+ * construction, {@link #nextBatch} allocates nothing. A task is not thread-safe: give each
+ * thread its own (with its own seed).
  */
 public interface Task {
     /** Short identifier, e.g. {@code adding}. */
@@ -34,8 +38,21 @@ public interface Task {
         return new Batch(lossKind(), seqLen(), batchSize, inputSize(), outputSize());
     }
 
-    /** Overwrites {@code batch} (inputs and targets) with the next sequences of the stream. */
+    /**
+     * Overwrites {@code batch} (inputs and targets) with batch number {@link #position()} of the
+     * stream and advances the position by one.
+     */
     void nextBatch(Batch batch);
+
+    /** The index of the batch the next {@link #nextBatch} writes: batches drawn since index 0. */
+    long position();
+
+    /**
+     * Makes batch {@code index} the next one {@link #nextBatch} writes.
+     *
+     * @throws IllegalArgumentException if {@code index} is negative
+     */
+    void seek(long index);
 
     /**
      * The loss (in the task's loss, nats for cross-entropy) of the trivial predictor named by

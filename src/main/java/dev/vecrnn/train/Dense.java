@@ -2,6 +2,8 @@ package dev.vecrnn.train;
 
 import dev.vecrnn.kernel.Blas1;
 import dev.vecrnn.kernel.Sgemm;
+import dev.vecrnn.nn.Parameter;
+import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -18,9 +20,9 @@ import java.util.random.RandomGenerator;
 public final class Dense {
     private final int inputSize;
     private final int outputSize;
-    private final Param weight;
-    private final Param bias;
-    private final List<Param> parameters;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final List<Parameter> parameters;
 
     /**
      * A head from {@code inputSize} (H) to {@code outputSize} (O) features, zero-initialised
@@ -31,8 +33,8 @@ public final class Dense {
         Args.positive("outputSize", outputSize);
         this.inputSize = inputSize;
         this.outputSize = outputSize;
-        this.weight = new Param(name + ".weight", outputSize, inputSize);
-        this.bias = new Param(name + ".bias", outputSize);
+        this.weight = new Parameter(name + ".weight", outputSize, inputSize);
+        this.bias = new Parameter(name + ".bias", outputSize);
         this.parameters = List.of(weight, bias);
     }
 
@@ -47,17 +49,17 @@ public final class Dense {
     }
 
     /** {@code W [O, H]}. */
-    public Param weight() {
+    public Parameter weight() {
         return weight;
     }
 
     /** {@code b [O]}. */
-    public Param bias() {
+    public Parameter bias() {
         return bias;
     }
 
     /** Weight then bias. */
-    public List<Param> parameters() {
+    public List<Parameter> parameters() {
         return parameters;
     }
 
@@ -67,7 +69,7 @@ public final class Dense {
      */
     public void initialize(RandomGenerator rng) {
         float bound = (float) (1.0 / Math.sqrt(inputSize));
-        for (Param p : parameters) {
+        for (Parameter p : parameters) {
             float[] v = p.value();
             for (int i = 0; i < v.length; i++) {
                 v[i] = rng.nextFloat(-bound, bound);
@@ -77,8 +79,8 @@ public final class Dense {
 
     /** Zeroes the weight and bias gradients. */
     public void zeroGrad() {
-        weight.zeroGrad();
-        bias.zeroGrad();
+        Arrays.fill(weight.grad(), 0f);
+        Arrays.fill(bias.grad(), 0f);
     }
 
     /**

@@ -61,7 +61,7 @@ public final class LossHead {
      */
     public double loss(int seqLen, int batch, float[] out, float[] targets, int[] labels) {
         forward(seqLen, batch, out);
-        return lossOfOutputs(scoredRows(seqLen, batch), targets, labels);
+        return lossOfOutputs(scoredRows(seqLen, batch), targets, 0, labels, 0);
     }
 
     /**
@@ -70,13 +70,23 @@ public final class LossHead {
      */
     public double forwardBackward(int seqLen, int batch, float[] out, float[] targets, int[] labels,
                                   float[] dOut) {
+        return forwardBackward(seqLen, batch, out, targets, 0, labels, 0, dOut);
+    }
+
+    /**
+     * {@link #forwardBackward(int, int, float[], float[], int[], float[])} with the targets
+     * starting at {@code targetsOffset} (floats) and the labels at {@code labelsOffset}: for a
+     * chunk of a longer sequence (truncated BPTT), whose targets sit inside the whole sequence's.
+     */
+    public double forwardBackward(int seqLen, int batch, float[] out, float[] targets, int targetsOffset,
+                                  int[] labels, int labelsOffset, float[] dOut) {
         checkOut("dOut", dOut, seqLen, batch);
         if (dOut == out) {
             throw new IllegalArgumentException("dOut must be a different array from out");
         }
         forward(seqLen, batch, out);
         int rows = scoredRows(seqLen, batch);
-        double loss = lossOfOutputs(rows, targets, labels);
+        double loss = lossOfOutputs(rows, targets, targetsOffset, labels, labelsOffset);
         int h = dense.inputSize();
         int first = kind.firstScoredStep(seqLen) * batch * h;
         Arrays.fill(dOut, 0, first, 0f);
@@ -84,14 +94,14 @@ public final class LossHead {
         return loss;
     }
 
-    private double lossOfOutputs(int rows, float[] targets, int[] labels) {
+    private double lossOfOutputs(int rows, float[] targets, int targetsOffset, int[] labels, int labelsOffset) {
         int o = dense.outputSize();
         if (kind.classification()) {
-            Args.ints("labels", labels, 0, rows);
-            return Losses.softmaxCrossEntropy(rows, o, outputs, 0, o, labels, 0, dOutputs, 0, o);
+            Args.ints("labels", labels, labelsOffset, rows);
+            return Losses.softmaxCrossEntropy(rows, o, outputs, 0, o, labels, labelsOffset, dOutputs, 0, o);
         }
-        Args.floats("targets", targets, 0, (long) rows * o);
-        return Losses.mse(rows * o, outputs, 0, targets, 0, dOutputs, 0);
+        Args.floats("targets", targets, targetsOffset, (long) rows * o);
+        return Losses.mse(rows * o, outputs, 0, targets, targetsOffset, dOutputs, 0);
     }
 
     private int scoredRows(int seqLen, int batch) {

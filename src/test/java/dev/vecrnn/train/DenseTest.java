@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.vecrnn.nn.Parameter;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +66,7 @@ class DenseTest {
     @Test
     void namesAndShapesFollowPyTorchLinear() {
         Dense d = new Dense("head", H, O);
-        assertThat(d.parameters()).extracting(Param::name).containsExactly("head.weight", "head.bias");
+        assertThat(d.parameters()).extracting(Parameter::name).containsExactly("head.weight", "head.bias");
         assertThat(d.weight().shape()).containsExactly(O, H);
         assertThat(d.bias().shape()).containsExactly(O);
         assertThat(d.weight().value()).hasSize(O * H);
@@ -194,7 +195,7 @@ class DenseTest {
         Dense d = new Dense("head", 64, 10);
         d.initialize(java.util.random.RandomGenerator.of("L64X128MixRandom"));
         float bound = 1f / 8f;
-        for (Param p : d.parameters()) {
+        for (Parameter p : d.parameters()) {
             float min = Float.POSITIVE_INFINITY;
             float max = Float.NEGATIVE_INFINITY;
             for (float v : p.value()) {

@@ -198,4 +198,37 @@ class LossHeadTest {
         long bytes = AllocationProbe.bytesAllocated(100, 100, () -> head.forwardBackward(t, b, out, null, labels, dOut));
         assertThat(bytes).isLessThan(1024);
     }
+
+    @Test
+    void targetsAndLabelsMayStartAtAnOffset() {
+        // a chunk of a longer sequence reads its targets inside the whole sequence's arrays:
+        // the same bits as with the chunk's targets copied to the front of their own arrays
+        SplittableRandom rng = new SplittableRandom(31);
+        float[] out = new float[T * B * H];
+        fill(rng, out, 1);
+        for (LossKind kind : new LossKind[] {LossKind.MSE_EVERY_STEP, LossKind.CE_EVERY_STEP}) {
+            int o = 3;
+            int rows = T * B;
+            int skip = 2 * rows;
+            float[] longTargets = new float[(skip + rows) * o];
+            fill(rng, longTargets, 1);
+            int[] longLabels = new int[skip + rows];
+            for (int i = 0; i < longLabels.length; i++) {
+                longLabels[i] = rng.nextInt(o);
+            }
+            float[] targets = java.util.Arrays.copyOfRange(longTargets, skip * o, (skip + rows) * o);
+            int[] labels = java.util.Arrays.copyOfRange(longLabels, skip, skip + rows);
+            Dense d1 = new Dense("head", H, o);
+            d1.initialize(new SplittableRandom(5));
+            Dense d2 = new Dense("head", H, o);
+            d2.initialize(new SplittableRandom(5));
+            float[] dOut1 = new float[out.length];
+            float[] dOut2 = new float[out.length];
+            double l1 = new LossHead(d1, kind).forwardBackward(T, B, out, targets, labels, dOut1);
+            double l2 = new LossHead(d2, kind).forwardBackward(T, B, out, longTargets, skip * o, longLabels, skip, dOut2);
+            assertThat(l2).as(kind.toString()).isEqualTo(l1);
+            assertThat(dOut2).containsExactly(dOut1);
+            assertThat(d2.weight().grad()).containsExactly(d1.weight().grad());
+        }
+    }
 }

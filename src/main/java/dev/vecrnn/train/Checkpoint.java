@@ -1,0 +1,187 @@
+package dev.vecrnn.train;
+
+import dev.vecrnn.io.SafeTensors;
+import dev.vecrnn.io.Tensor;
+import dev.vecrnn.io.TensorFileException;
+import dev.vecrnn.nn.CellType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A training checkpoint as written by {@link Trainer#save}: one safetensors file holding
+ * <ul>
+ * <li>every parameter under its own name: the recurrent layers' PyTorch names
+ *     ({@code weight_ih_l0}, ...) and the head's ({@code head.weight}, {@code head.bias}), so the
+ *     file also loads as a PyTorch {@code state_dict} (after dropping the optimizer entries);
+ * <li>the optimizer's buffers as {@code optimizer.<buffer>.<parameter>}, e.g.
+ *     {@code optimizer.exp_avg.weight_hh_l0} (see {@link Optimizer#state()});
+ * <li>string metadata: {@value #FORMAT_KEY}, the step, the optimizer's kind, update count and
+ *     hyperparameters, and the configuration the data stream depends on (task, batch size,
+ *     truncation).
+ * </ul>
+ * No random-generator state is stored: batch {@code i} of a task is a pure function of its seed
+ * and {@code i} (see {@link dev.vecrnn.tasks.Task}), so the step says where the data continues.
+ *
+ * <p>Files are written atomically (temporary file, then rename), so a crash while saving leaves
+ * the previous checkpoint intact.
+ */
+public final class Checkpoint {
+    /** Metadata key whose value marks the file as a checkpoint. */
+    public static final String FORMAT_KEY = "format";
+    /** Value of {@link #FORMAT_KEY}. */
+    public static final String FORMAT = "vecrnn-checkpoint-1";
+    /** Prefix of the optimizer-state tensors. */
+    public static final String OPTIMIZER_PREFIX = "optimizer.";
+
+    static final String STEP = "step";
+    static final String CELL = "cell";
+    static final String INPUT_SIZE = "input_size";
+    static final String HIDDEN_SIZE = "hidden_size";
+    static final String NUM_LAYERS = "num_layers";
+    static final String TASK = "task";
+    static final String BATCH_SIZE = "batch_size";
+    static final String TRUNCATION = "truncation";
+    static final String OPTIMIZER = "optimizer";
+    static final String OPTIMIZER_STEPS = "optimizer.steps";
+    static final String OPTIMIZER_LR = "optimizer.lr";
+    static final String SCHEDULE = "schedule";
+    static final String CLIP_NORM = "clip_norm";
+    static final String LAST_LOSS = "last_loss";
+
+    private static final Pattern LAYER_PARAMETER = Pattern.compile("(weight|bias)_(ih|hh)_l\\d+");
+
+    private final Path file;
+    private final Map<String, Tensor> tensors;
+    private final Map<String, String> metadata;
+    private final long step;
+
+    private Checkpoint(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, long step) {
+        this.file = file;
+        this.tensors = Collections.unmodifiableMap(tensors);
+        this.metadata = Collections.unmodifiableMap(metadata);
+        this.step = step;
+    }
+
+    /**
+     * Reads a checkpoint file.
+     *
+     * @throws TensorFileException if the file is not a well-formed safetensors file, or lacks the
+     *     checkpoint metadata (format, step, optimizer)
+     * @throws IOException if it cannot be read
+     */
+    public static Checkpoint read(Path file) throws IOException {
+        Map<String, Tensor> tensors = SafeTensors.read(file);
+        Map<String, String> metadata = SafeTensors.readMetadata(file);
+        if (!FORMAT.equals(metadata.get(FORMAT_KEY))) {
+            throw new TensorFileException(file, "not a vecrnn checkpoint: metadata '" + FORMAT_KEY + "' is "
+                    + (metadata.containsKey(FORMAT_KEY) ? "'" + metadata.get(FORMAT_KEY) + "'" : "missing")
+                    + ", expected '" + FORMAT + "'");
+        }
+        long step = longEntry(file, metadata, STEP);
+        longEntry(file, metadata, OPTIMIZER_STEPS);
+        if (!metadata.containsKey(OPTIMIZER)) {
+            throw new TensorFileException(file, "checkpoint metadata lacks '" + OPTIMIZER + "'");
+        }
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (!e.getValue().dtype().isFloating()) {
+                throw new TensorFileException(file, "tensor '" + e.getKey() + "' is " + e.getValue().dtype()
+                        + "; a checkpoint holds only floating-point tensors");
+            }
+        }
+        return new Checkpoint(file, new LinkedHashMap<>(tensors), new LinkedHashMap<>(metadata), step);
+    }
+
+    private static long longEntry(Path file, Map<String, String> metadata, String key) throws TensorFileException {
+        String v = metadata.get(key);
+        if (v == null) {
+            throw new TensorFileException(file, "checkpoint metadata lacks '" + key + "'");
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new TensorFileException(file, "checkpoint metadata '" + key + "' must be a count >= 0, got '"
+                    + v + "'", e);
+        }
+    }
+
+    /** The file this checkpoint was read from. */
+    public Path file() {
+        return file;
+    }
+
+    /** Number of training steps completed when the checkpoint was written. */
+    public long step() {
+        return step;
+    }
+
+    /** Every tensor of the file (parameters and optimizer state), in file order. */
+    public Map<String, Tensor> tensors() {
+        return tensors;
+    }
+
+    /** The string metadata (configuration, step, optimizer hyperparameters). */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** The model's parameters (layers and head): every tensor but the optimizer state. */
+    public Map<String, Tensor> parameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (!e.getKey().startsWith(OPTIMIZER_PREFIX)) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Only the recurrent layers' PyTorch-named parameters, ready for
+     * {@link dev.vecrnn.nn.StateDict#load(CellType, Map, dev.vecrnn.mem.ThreadTeam)}.
+     */
+    public Map<String, Tensor> layerParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (LAYER_PARAMETER.matcher(e.getKey()).matches()) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The cell type recorded in the metadata.
+     *
+     * @throws IllegalArgumentException if it is missing or unknown
+     */
+    public CellType cell() {
+        String c = metadata.get(CELL);
+        if (c == null) {
+            throw new IllegalArgumentException(file + ": checkpoint metadata lacks '" + CELL + "'");
+        }
+        return CellType.parse(c);
+    }
+
+    /** The optimizer's buffers, keyed as {@link Optimizer#state()} names them. */
+    Map<String, float[]> optimizerState() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (e.getKey().startsWith(OPTIMIZER_PREFIX)) {
+                out.put(e.getKey().substring(OPTIMIZER_PREFIX.length()), e.getValue().data());
+            }
+        }
+        return out;
+    }
+
+    long optimizerSteps() {
+        return Long.parseLong(metadata.get(OPTIMIZER_STEPS));
+    }
+}
