@@ -1,9 +1,13 @@
 package dev.vecrnn.kernel;
 
 /**
- * The scalar twin of the SGEMM kernel: plain loops, float arithmetic, no blocking. It is the
- * kernel on the scalar path ({@code -Dvecrnn.vectorBits=0}) and the baseline in benchmarks.
- * Arguments are already validated by {@link Sgemm}.
+ * The scalar twin of the SGEMM kernel: plain loops, no blocking. It is the kernel on the scalar
+ * path ({@code -Dvecrnn.vectorBits=0}) and the baseline in benchmarks. Arguments are already
+ * validated by {@link Sgemm}.
+ *
+ * <p>Each element gets the same operations as in {@link VectorSgemm}: start from {@code 0},
+ * {@code C} or {@code beta*C} (beta 0, 1, other), then {@code c = fma(alpha*a[i][p], b[p][j], c)}
+ * for p in order. So the scalar and the vector path give bitwise the same results.
  */
 public final class ScalarSgemm {
     private ScalarSgemm() {}
@@ -30,12 +34,12 @@ public final class ScalarSgemm {
                 float aip = alpha * (transA ? a[offA + p * lda + i] : a[offA + i * lda + p]);
                 if (transB) {
                     for (int j = n0; j < n1; j++) {
-                        c[rowC + j] += aip * b[offB + j * ldb + p];
+                        c[rowC + j] = Math.fma(aip, b[offB + j * ldb + p], c[rowC + j]);
                     }
                 } else {
                     int rowB = offB + p * ldb;
                     for (int j = n0; j < n1; j++) {
-                        c[rowC + j] += aip * b[rowB + j];
+                        c[rowC + j] = Math.fma(aip, b[rowB + j], c[rowC + j]);
                     }
                 }
             }

@@ -9,54 +9,98 @@ import dev.vecrnn.mem.ThreadTeam;
  * {@code transA} means A is stored {@code k x m} (element {@code (i,p)} at {@code a[offA + p*lda + i]}),
  * otherwise {@code m x k} (at {@code a[offA + i*lda + p]}); likewise for B.
  *
- * <p>{@code beta == 0} ignores what C held (NaN included). {@code alpha == 0} reads neither A nor B.
- * The team variants split M or N over the team, never K, so every element of C is computed by one
- * thread in one fixed order: results are bitwise identical for any thread count.
+ * <p>{@code beta == 0} ignores what C held (NaN included); {@code beta == 1} leaves C unscaled.
+ * {@code alpha == 0} (or {@code k == 0}) reads neither A nor B.
+ *
+ * <p><b>Bitwise reproducible.</b> Every element of C is computed by one thread as
+ * {@code c = (beta == 0 ? 0 : beta == 1 ? C : beta*C)}, then {@code c = fma(alpha*A[i][p], B[p][j], c)}
+ * for p = 0..k-1 in order. The team variants split M or N, never K, and no blocking, tiling,
+ * column range, packing or vector width changes that sequence, so results are bitwise identical
+ * for any thread count, any split, packed or unpacked B, and the vector or scalar path.
  */
 public final class Sgemm {
     private Sgemm() {}
+
+    /** Below this many flops a team call runs on the caller: waking workers would cost more. */
+    private static final long TEAM_MIN_FLOPS = 1L << 18;
 
     /** Single-threaded GEMM on the calling thread. */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int offA, int lda, float[] b, int offB, int ldb,
                              float beta, float[] c, int offC, int ldc) {
         checkArgs(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc);
-        ScalarSgemm.sgemm(transA, transB, m, 0, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        kernel(transA, transB, m, 0, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
     }
 
-    /** GEMM split over the members of {@code team}. */
+    /**
+     * GEMM split over the members of {@code team}: by columns in whole panels when there are
+     * enough of them, otherwise by rows.
+     */
     public static void sgemm(ThreadTeam team, boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int offA, int lda, float[] b, int offB, int ldb,
                              float beta, float[] c, int offC, int ldc) {
+        if (team == null) {
+            throw new IllegalArgumentException("team is null");
+        }
         checkArgs(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc);
-        team.run((w, ws) -> {
-            int n0 = ThreadTeam.split(n, 16, w, ws);
-            int n1 = ThreadTeam.split(n, 16, w + 1, ws);
-            if (n0 < n1) {
-                ScalarSgemm.sgemm(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
-            }
-        });
+        int ws = team.size();
+        if (ws == 1 || 2L * m * n * k < TEAM_MIN_FLOPS) {
+            kernel(transA, transB, m, 0, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+            return;
+        }
+        int gn = columnGranule();
+        if (splitColumns(m, n, gn, ws)) {
+            team.run((w, wsz) -> {
+                int n0 = ThreadTeam.split(n, gn, w, wsz);
+                int n1 = ThreadTeam.split(n, gn, w + 1, wsz);
+                if (n0 < n1) {
+                    kernel(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+                }
+            });
+        } else {
+            team.run((w, wsz) -> {
+                int m0 = ThreadTeam.split(m, ROW_GRANULE, w, wsz);
+                int m1 = ThreadTeam.split(m, ROW_GRANULE, w + 1, wsz);
+                if (m0 < m1) {
+                    int offA0 = transA ? offA + m0 : offA + m0 * lda;
+                    kernel(transA, transB, m1 - m0, 0, n, k, alpha, a, offA0, lda, b, offB, ldb,
+                            beta, c, offC + m0 * ldc, ldc);
+                }
+            });
+        }
     }
 
     /** Packs {@code op(B)} ({@code k x n}) into a new {@link PackedMatrix}. */
     public static PackedMatrix packB(boolean transB, int k, int n, float[] b, int offB, int ldb) {
         Check.nonNegative("k", k);
         Check.nonNegative("n", n);
-        PackedMatrix p = new PackedMatrix(k, n, new float[Math.max(1, k * n)]);
+        checkB(transB, k, n, b, offB, ldb);
+        PackedMatrix p;
+        if (VectorSupport.ENABLED) {
+            p = VectorSgemm.newPacked(k, n);
+        } else {
+            if ((long) k * n > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("B too large to pack: " + k + "x" + n);
+            }
+            p = new PackedMatrix(k, n, 1, 0, n, new float[k * n]);
+        }
         repackB(p, transB, k, n, b, offB, ldb);
         return p;
     }
 
     /** Packs {@code op(B)} into an existing packed matrix of the same {@code k x n}, allocating nothing. */
     public static void repackB(PackedMatrix into, boolean transB, int k, int n, float[] b, int offB, int ldb) {
+        if (into == null) {
+            throw new IllegalArgumentException("into is null");
+        }
         if (into.k != k || into.n != n) {
-            throw new IllegalArgumentException("packed matrix is " + into.k + "x" + into.n + ", cannot hold "
+            throw new IllegalArgumentException("into: packed matrix is " + into.k + "x" + into.n + ", cannot hold "
                     + k + "x" + n);
         }
-        if (transB) {
-            Check.matrix("B", b, offB, n, k, ldb);
-        } else {
-            Check.matrix("B", b, offB, k, n, ldb);
+        checkB(transB, k, n, b, offB, ldb);
+        if (VectorSupport.ENABLED) {
+            VectorSgemm.pack(into, transB, b, offB, ldb);
+            return;
         }
         for (int p = 0; p < k; p++) {
             for (int j = 0; j < n; j++) {
@@ -67,44 +111,119 @@ public final class Sgemm {
 
     /**
      * {@code C[:, n0:n1] = alpha*op(A)*B[:, n0:n1] + beta*C[:, n0:n1]} with a pre-packed B, on the
-     * calling thread: the form a team job uses for its own slice of columns.
+     * calling thread: the form a team job uses for its own slice of columns. C must have all
+     * {@code b.cols()} columns; only columns {@code [n0,n1)} are read or written. Allocates
+     * nothing once the calling thread has done a product of this size. Range boundaries at
+     * multiples of {@link PackedMatrix#panelWidth()} are the fast path; any others give the
+     * same bits.
      */
     public static void sgemmPacked(boolean transA, int m, float alpha, float[] a, int offA, int lda,
                                    PackedMatrix b, int n0, int n1, float beta, float[] c, int offC, int ldc) {
-        int k = b.k;
-        checkPacked(transA, m, a, offA, lda, b, n0, n1, c, offC, ldc);
-        ScalarSgemm.sgemm(transA, false, m, n0, n1, k, alpha, a, offA, lda, b.data, 0, b.n, beta, c, offC, ldc);
+        checkPacked(transA, m, alpha, a, offA, lda, b, n0, n1, c, offC, ldc);
+        packedKernel(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
     }
 
     /** {@code C = alpha*op(A)*B + beta*C} with a pre-packed B, split over {@code team}. */
     public static void sgemmPacked(ThreadTeam team, boolean transA, int m, float alpha, float[] a, int offA, int lda,
                                    PackedMatrix b, float beta, float[] c, int offC, int ldc) {
-        checkPacked(transA, m, a, offA, lda, b, 0, b.n, c, offC, ldc);
+        if (team == null) {
+            throw new IllegalArgumentException("team is null");
+        }
+        checkPacked(transA, m, alpha, a, offA, lda, b, 0, b == null ? 0 : b.n, c, offC, ldc);
+        int n = b.n;
+        int ws = team.size();
+        if (ws == 1 || 2L * m * n * b.k < TEAM_MIN_FLOPS) {
+            packedKernel(transA, m, alpha, a, offA, lda, b, 0, n, beta, c, offC, ldc);
+            return;
+        }
         int g = b.panelWidth();
-        team.run((w, ws) -> {
-            int n0 = ThreadTeam.split(b.n, g, w, ws);
-            int n1 = ThreadTeam.split(b.n, g, w + 1, ws);
-            if (n0 < n1) {
-                sgemmPacked(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
-            }
-        });
+        if (splitColumns(m, n, g, ws)) {
+            team.run((w, wsz) -> {
+                int n0 = ThreadTeam.split(n, g, w, wsz);
+                int n1 = ThreadTeam.split(n, g, w + 1, wsz);
+                if (n0 < n1) {
+                    packedKernel(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
+                }
+            });
+        } else {
+            team.run((w, wsz) -> {
+                int m0 = ThreadTeam.split(m, ROW_GRANULE, w, wsz);
+                int m1 = ThreadTeam.split(m, ROW_GRANULE, w + 1, wsz);
+                if (m0 < m1) {
+                    int offA0 = transA ? offA + m0 : offA + m0 * lda;
+                    packedKernel(transA, m1 - m0, alpha, a, offA0, lda, b, 0, n, beta, c, offC + m0 * ldc, ldc);
+                }
+            });
+        }
     }
 
-    private static void checkPacked(boolean transA, int m, float[] a, int offA, int lda, PackedMatrix b,
+    /** Rows per team share when splitting by rows: a multiple of every tile height (4, 6, 8, 12). */
+    private static final int ROW_GRANULE = 24;
+
+    /** Column split granule: the vector kernel's panel width, or 16 on the scalar path. */
+    private static int columnGranule() {
+        return VectorSupport.ENABLED ? 2 * VectorSupport.FLOAT_LANES : 16;
+    }
+
+    /** Split by columns unless there are too few column panels to go round and rows would do better. */
+    private static boolean splitColumns(int m, int n, int granule, int workers) {
+        long colUnits = ((long) n + granule - 1) / granule;
+        long rowUnits = ((long) m + ROW_GRANULE - 1) / ROW_GRANULE;
+        return colUnits >= 2L * workers || colUnits >= rowUnits;
+    }
+
+    private static void kernel(boolean transA, boolean transB, int m, int n0, int n1, int k, float alpha,
+                               float[] a, int offA, int lda, float[] b, int offB, int ldb,
+                               float beta, float[] c, int offC, int ldc) {
+        if (VectorSupport.ENABLED) {
+            VectorSgemm.sgemm(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        } else {
+            ScalarSgemm.sgemm(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        }
+    }
+
+    private static void packedKernel(boolean transA, int m, float alpha, float[] a, int offA, int lda,
+                                     PackedMatrix b, int n0, int n1, float beta, float[] c, int offC, int ldc) {
+        if (VectorSupport.ENABLED) {
+            VectorSgemm.sgemmPacked(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
+        } else {
+            ScalarSgemm.sgemm(transA, false, m, n0, n1, b.k, alpha, a, offA, lda, b.data, 0, b.n,
+                    beta, c, offC, ldc);
+        }
+    }
+
+    private static void checkB(boolean transB, int k, int n, float[] b, int offB, int ldb) {
+        if (transB) {
+            Check.matrix("B", b, offB, n, k, ldb);
+        } else {
+            Check.matrix("B", b, offB, k, n, ldb);
+        }
+    }
+
+    private static void checkPacked(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedMatrix b,
                                     int n0, int n1, float[] c, int offC, int ldc) {
         Check.nonNegative("m", m);
+        if (b == null) {
+            throw new IllegalArgumentException("B (packed) is null");
+        }
         if (n0 < 0 || n1 < n0 || n1 > b.n) {
-            throw new IllegalArgumentException("column range [" + n0 + ", " + n1 + ") outside [0, " + b.n + "]");
+            throw new IllegalArgumentException("column range [n0, n1) = [" + n0 + ", " + n1 + ") outside [0, "
+                    + b.n + "] (the packed B's columns)");
         }
         int k = b.k;
-        if (transA) {
-            Check.matrix("A", a, offA, k, m, lda);
-        } else {
-            Check.matrix("A", a, offA, m, k, lda);
+        boolean readsA = alpha != 0f && k > 0;
+        if (readsA) {
+            if (transA) {
+                Check.matrix("A", a, offA, k, m, lda);
+            } else {
+                Check.matrix("A", a, offA, m, k, lda);
+            }
         }
         Check.matrix("C", c, offC, m, b.n, ldc);
-        Check.noOverlap("C", c, offC, Check.span(m, b.n, ldc), "A", a, offA,
-                transA ? Check.span(k, m, lda) : Check.span(m, k, lda));
+        if (readsA) {
+            Check.noOverlap("C", c, offC, Check.span(m, b.n, ldc), "A", a, offA,
+                    transA ? Check.span(k, m, lda) : Check.span(m, k, lda));
+        }
     }
 
     static void checkArgs(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -120,11 +239,7 @@ public final class Sgemm {
             } else {
                 Check.matrix("A", a, offA, m, k, lda);
             }
-            if (transB) {
-                Check.matrix("B", b, offB, n, k, ldb);
-            } else {
-                Check.matrix("B", b, offB, k, n, ldb);
-            }
+            checkB(transB, k, n, b, offB, ldb);
         }
         Check.matrix("C", c, offC, m, n, ldc);
         if (readsAB) {

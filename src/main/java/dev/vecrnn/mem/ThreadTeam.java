@@ -28,8 +28,11 @@ public final class ThreadTeam implements AutoCloseable {
     public static final String THREADS_PROPERTY = "vecrnn.threads";
 
     private static volatile ThreadTeam shared;
+    private static final AtomicInteger TEAMS = new AtomicInteger();
 
     private final int size;
+    /** Prefix of this team's thread names, unique per team (for thread dumps and profilers). */
+    private final String name;
     private final Thread[] threads;
     /** Bumped once per job; workers wait for it to change. */
     private final AtomicInteger generation = new AtomicInteger();
@@ -55,9 +58,10 @@ public final class ThreadTeam implements AutoCloseable {
         this.size = threads;
         this.spin = threads <= Runtime.getRuntime().availableProcessors();
         this.threads = new Thread[threads - 1];
+        this.name = "vecrnn-team-" + TEAMS.incrementAndGet();
         for (int w = 1; w < threads; w++) {
             final int worker = w;
-            Thread t = new Thread(() -> workerLoop(worker), "vecrnn-worker-" + w);
+            Thread t = new Thread(() -> workerLoop(worker), name + "-worker-" + w);
             t.setDaemon(true);
             this.threads[w - 1] = t;
             t.start();
@@ -97,6 +101,11 @@ public final class ThreadTeam implements AutoCloseable {
             throw new IllegalArgumentException(THREADS_PROPERTY + " must be a positive integer, got '" + p + "'");
         }
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** This team's name; its threads are called {@code <name>-worker-<index>}. */
+    public String name() {
+        return name;
     }
 
     /** Number of members, the caller included. */

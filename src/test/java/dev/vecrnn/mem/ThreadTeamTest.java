@@ -77,21 +77,19 @@ class ThreadTeamTest {
     @Test
     void closeStopsAllWorkerThreads() throws InterruptedException {
         ThreadTeam team = new ThreadTeam(4);
+        String prefix = team.name() + "-worker-";
+        assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)))
+                .hasSize(3);
         team.run((w, ws) -> { });
         team.close();
         Thread.sleep(50);
         long alive = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("vecrnn-worker-") && t.isAlive())
-                .filter(t -> !isSharedTeamThread(t))
+                .filter(t -> t.getName().startsWith(prefix) && t.isAlive())
                 .count();
         assertThat(alive).isZero();
         assertThat(team.isClosed()).isTrue();
         assertThatThrownBy(() -> team.run((w, ws) -> { })).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
-    }
-
-    private static boolean isSharedTeamThread(Thread t) {
-        return false; // no test here uses the shared team
     }
 
     @Test

@@ -4,83 +4,264 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Turns JMH's JSON result file into a Markdown table: median, error, GFLOP/s (for benchmarks whose
- * work is known from their parameters), % of the FMA peak given by {@code -Dvecrnn.peakGflops}
- * (a measured figure), and the ratio to the scalar path where an {@code impl} parameter has a
- * {@code scalar} twin in the same run.
+ * Turns JMH JSON result files into {@code summary.md}: the machine, then per benchmark the
+ * median, JMH's error, GFLOP/s (for benchmarks whose work is known from their parameters,
+ * {@link Flops}), % of this machine's measured FMA peak at the same thread count (from the
+ * {@code peak.json} that {@code scripts/vecrnn bench peak} writes), the speed-up over the
+ * scalar path, and {@code gc.alloc.rate.norm} when {@code -prof gc} was used.
+ *
+ * <p>A row is on the scalar path if its {@code impl} parameter is {@code scalar} or its fork
+ * ran with {@code -Dvecrnn.vectorBits=0}. JMH cannot vary JVM flags per parameter, so for
+ * benchmarks without an {@code impl} parameter the scalar rows come from a second run, given
+ * with {@code --scalar} ({@code scripts/bench --with-scalar} makes both). A row's speed-up is
+ * paired with the scalar row of the same benchmark and parameters (ignoring {@code impl}).
+ *
+ * <p>Usage: {@code Summary [--peak peak.json] [--scalar scalar-results.json] results.json...}
  */
 public final class Summary {
     private Summary() {}
 
+    /** One JMH result. {@code vectorBits} is the {@code -Dvecrnn.vectorBits} of its fork, or null. */
+    record Row(String benchmark, Map<String, String> params, String vectorBits, String unit, double median,
+               double error, double allocPerOp) {
+        boolean scalar() {
+            return "scalar".equals(params.get("impl")) || "0".equals(vectorBits);
+        }
+    }
+
+    /** Measured FMA peak GFLOP/s by thread count, and where it came from. */
+    record Peak(Map<Integer, Double> gflopsByThreads, int vectorBits, String date, String source) {}
+
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: Summary results.json");
+        Path peakFile = null;
+        List<Path> inputs = new ArrayList<>();
+        List<Path> scalarInputs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--peak" -> peakFile = Path.of(need(args, ++i, "--peak"));
+                case "--scalar" -> scalarInputs.add(Path.of(need(args, ++i, "--scalar")));
+                default -> inputs.add(Path.of(args[i]));
+            }
+        }
+        if (inputs.isEmpty()) {
+            System.err.println("usage: Summary [--peak peak.json] [--scalar scalar-results.json] results.json...");
             System.exit(2);
         }
-        JsonNode root = new ObjectMapper().readTree(new File(args[0]));
-        double peak = Double.parseDouble(System.getProperty("vecrnn.peakGflops", "0"));
+        ObjectMapper om = new ObjectMapper();
+        List<JsonNode> roots = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        for (Path p : inputs) {
+            JsonNode root = om.readTree(p.toFile());
+            roots.add(root);
+            rows.addAll(rows(root, false));
+        }
+        for (Path p : scalarInputs) {
+            JsonNode root = om.readTree(p.toFile());
+            roots.add(root);
+            rows.addAll(rows(root, true));
+        }
+        Peak peak = peakFile != null && Files.isRegularFile(peakFile) ? readPeak(peakFile.toFile()) : null;
+        StringBuilder out = new StringBuilder();
+        out.append(header(roots, machine()));
+        out.append('\n');
+        out.append(table(rows, peak, Runtime.getRuntime().availableProcessors(), defaultBits()));
+        out.append('\n').append(peakNote(peak, peakFile));
+        System.out.print(out);
+    }
+
+    private static String need(String[] args, int i, String option) {
+        if (i >= args.length) {
+            System.err.println("Summary: " + option + " needs a file");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    /** Rows of one JMH JSON file; {@code forceScalar} marks a file run with -Dvecrnn.vectorBits=0 even if the flag is not recorded. */
+    static List<Row> rows(JsonNode root, boolean forceScalar) {
         List<Row> rows = new ArrayList<>();
         for (JsonNode b : root) {
-            Row r = new Row();
-            r.benchmark = b.path("benchmark").asText();
-            r.threads = b.path("threads").asInt(1);
-            r.mode = b.path("mode").asText();
-            JsonNode p = b.path("params");
-            for (Iterator<Map.Entry<String, JsonNode>> it = p.fields(); it.hasNext(); ) {
+            Map<String, String> params = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = b.path("params").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                r.params.put(e.getKey(), e.getValue().asText());
+                params.put(e.getKey(), e.getValue().asText());
+            }
+            String bits = forceScalar ? "0" : null;
+            for (JsonNode a : b.path("jvmArgs")) {
+                String s = a.asText();
+                if (s.startsWith("-Dvecrnn.vectorBits=") && !forceScalar) {
+                    bits = s.substring("-Dvecrnn.vectorBits=".length());
+                }
             }
             JsonNode pm = b.path("primaryMetric");
-            r.unit = pm.path("scoreUnit").asText();
-            r.score = pm.path("score").asDouble();
-            r.error = pm.path("scoreError").asDouble();
             JsonNode pct = pm.path("scorePercentiles").path("50.0");
-            r.median = pct.isMissingNode() ? r.score : pct.asDouble();
             JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");
-            r.allocPerOp = alloc.isMissingNode() ? Double.NaN : alloc.path("score").asDouble();
-            rows.add(r);
+            rows.add(new Row(shortName(b.path("benchmark").asText()), params, bits, pm.path("scoreUnit").asText(),
+                    pct.isMissingNode() ? pm.path("score").asDouble() : pct.asDouble(), pm.path("scoreError").asDouble(),
+                    alloc.isMissingNode() ? Double.NaN : alloc.path("score").asDouble()));
         }
+        return rows;
+    }
+
+    static Peak readPeak(File f) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(f);
+        Map<Integer, Double> m = new TreeMap<>();
+        for (JsonNode r : root.path("results")) {
+            m.put(r.path("threads").asInt(), r.path("gflops_median").asDouble());
+        }
+        return new Peak(m, root.path("vector_bits").asInt(), root.path("date").asText(""), f.toString());
+    }
+
+    /**
+     * The results table.
+     *
+     * @param processors  what the {@code threads=max} parameter means on this machine
+     * @param defaultBits the vector width a fork runs at without -Dvecrnn.vectorBits (0 if unknown)
+     */
+    static String table(List<Row> rows, Peak peak, int processors, int defaultBits) {
         StringBuilder out = new StringBuilder();
-        out.append("| benchmark | params | median | ± error | unit | GFLOP/s | % peak | × scalar | B/op |\n");
-        out.append("|---|---|---:|---:|---|---:|---:|---:|---:|\n");
+        out.append("| benchmark | params | vector | median | ± error | unit | GFLOP/s | % peak | × scalar | B/op |\n");
+        out.append("|---|---|---|---:|---:|---|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            double flops = Flops.of(shortName(r.benchmark), r.params);
-            double seconds = toSeconds(r.median, r.unit);
+            double flops = Flops.of(r.benchmark(), r.params());
+            double seconds = toSeconds(r.median(), r.unit());
             String gflops = "";
             String pctPeak = "";
             if (flops > 0 && seconds > 0) {
                 double g = flops / seconds / 1e9;
                 gflops = fmt(g);
-                if (peak > 0) {
-                    pctPeak = fmt(100 * g / peak);
+                Double p = peak == null ? null : peak.gflopsByThreads().get(threadsOf(r.params(), processors));
+                if (p != null && p > 0) {
+                    pctPeak = fmt(100 * g / p);
                 }
             }
             String vsScalar = "";
-            if (r.params.containsKey("impl") && !"scalar".equals(r.params.get("impl"))) {
-                for (Row s : rows) {
-                    if (s.benchmark.equals(r.benchmark) && "scalar".equals(s.params.get("impl"))
-                            && sameExceptImpl(s.params, r.params)) {
-                        vsScalar = fmt(s.median / r.median);
-                    }
+            if (!r.scalar()) {
+                Row s = scalarTwin(rows, r);
+                if (s != null) {
+                    vsScalar = fmt(speedup(s.median(), r.median()));
                 }
             }
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    shortName(r.benchmark), r.params.toString().replaceAll("[{}]", ""), fmt(r.median),
-                    fmt(r.error), r.unit, gflops, pctPeak, vsScalar,
-                    Double.isNaN(r.allocPerOp) ? "" : fmt(r.allocPerOp)));
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    r.benchmark(), paramText(r.params()), vectorLabel(r, defaultBits), fmt(r.median()), fmt(r.error()),
+                    r.unit(), gflops, pctPeak, vsScalar, Double.isNaN(r.allocPerOp()) ? "" : fmt(r.allocPerOp())));
         }
-        if (peak <= 0) {
-            out.append("\n% peak is empty: pass -Dvecrnn.peakGflops=<measured FMA peak> to fill it.\n");
+        return out.toString();
+    }
+
+    /** How many times faster than the scalar twin: scalar time / this time. */
+    static double speedup(double scalarTime, double time) {
+        return scalarTime / time;
+    }
+
+    /** The scalar row of the same benchmark and parameters (the {@code impl} parameter aside), or null. */
+    static Row scalarTwin(List<Row> rows, Row r) {
+        for (Row s : rows) {
+            if (s.scalar() && s.benchmark().equals(r.benchmark()) && sameExceptImpl(s.params(), r.params())) {
+                return s;
+            }
         }
-        System.out.print(out);
+        return null;
+    }
+
+    /** The {@code threads} parameter ({@code max} = every processor), 1 when there is none. */
+    static int threadsOf(Map<String, String> params, int processors) {
+        String t = params.get("threads");
+        if (t == null) {
+            return 1;
+        }
+        if (t.equals("max")) {
+            return processors;
+        }
+        try {
+            return Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    private static String vectorLabel(Row r, int defaultBits) {
+        if (r.scalar()) {
+            return "scalar";
+        }
+        String bits = r.vectorBits() != null ? r.vectorBits() : defaultBits > 0 ? Integer.toString(defaultBits) : null;
+        return bits == null ? "default" : bits + "-bit";
+    }
+
+    private static String paramText(Map<String, String> params) {
+        StringBuilder sb = new StringBuilder();
+        params.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(v));
+        return sb.toString();
+    }
+
+    /** The machine and run settings, as the top of summary.md. */
+    static String header(List<JsonNode> roots, Map<String, String> machine) {
+        StringBuilder sb = new StringBuilder("# vecrnn JMH results\n\n");
+        machine.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+        Set<String> jdks = new LinkedHashSet<>();
+        Set<String> flags = new LinkedHashSet<>();
+        Set<String> settings = new LinkedHashSet<>();
+        for (JsonNode root : roots) {
+            for (JsonNode b : root) {
+                jdks.add(b.path("vmName").asText() + " " + b.path("vmVersion").asText() + " (JDK "
+                        + b.path("jdkVersion").asText() + ", " + b.path("jvm").asText() + ")");
+                List<String> a = new ArrayList<>();
+                b.path("jvmArgs").forEach(x -> a.add(x.asText()));
+                flags.add(String.join(" ", a));
+                settings.add(String.format(Locale.ROOT, "JMH %s, %d fork(s), warm-up %d × %s, measurement %d × %s",
+                        b.path("jmhVersion").asText(), b.path("forks").asInt(), b.path("warmupIterations").asInt(),
+                        b.path("warmupTime").asText(), b.path("measurementIterations").asInt(),
+                        b.path("measurementTime").asText()));
+            }
+        }
+        jdks.forEach(j -> sb.append("- benchmark JVM: ").append(j).append('\n'));
+        flags.forEach(f -> sb.append("- benchmark JVM flags: `").append(f).append("`\n"));
+        settings.forEach(s -> sb.append("- ").append(s).append('\n'));
+        sb.append("- median: of all measurement iterations of all forks; error: JMH's 99.9% confidence half-width of the mean\n");
+        return sb.toString();
+    }
+
+    static String peakNote(Peak peak, Path peakFile) {
+        if (peak == null) {
+            return "% peak is empty: no measured FMA peak" + (peakFile == null ? "" : " at " + peakFile)
+                    + ". Run `scripts/vecrnn bench peak` once on this machine (it writes target/bench/peak.json), then rerun.\n";
+        }
+        StringBuilder sb = new StringBuilder("% peak: GFLOP/s over the FP32 FMA peak measured at the same thread count ("
+                + peak.vectorBits() + "-bit, " + peak.source() + (peak.date().isEmpty() ? "" : ", " + peak.date()) + "):");
+        peak.gflopsByThreads().forEach((t, g) -> sb.append(' ').append(t).append(t == 1 ? " thread " : " threads ")
+                .append(fmt(g)).append(" GFLOP/s;"));
+        sb.setLength(sb.length() - 1);
+        return sb.append(".\n").toString();
+    }
+
+    /** CPU and vector facts of this machine (the one the benchmarks ran on). */
+    private static Map<String, String> machine() {
+        Map<String, String> all = dev.vecrnn.cli.MachineInfo.collect();
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("cpu", all.get("cpu"));
+        m.put("cores (available processors)", all.get("processors"));
+        m.put("cpu.flags", all.get("cpu.flags"));
+        m.put("vector width (preferred)", all.get("vector.preferred"));
+        m.put("vector intrinsics", all.get("vector.intrinsified"));
+        m.put("os", all.get("os"));
+        return m;
+    }
+
+    private static int defaultBits() {
+        return dev.vecrnn.kernel.VectorSupport.preferredBits();
     }
 
     static String shortName(String fq) {
@@ -89,8 +270,11 @@ public final class Summary {
     }
 
     private static boolean sameExceptImpl(Map<String, String> a, Map<String, String> b) {
-        for (Map.Entry<String, String> e : a.entrySet()) {
-            if (!e.getKey().equals("impl") && !e.getValue().equals(b.get(e.getKey()))) {
+        Set<String> keys = new LinkedHashSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        keys.remove("impl");
+        for (String k : keys) {
+            if (!java.util.Objects.equals(a.get(k), b.get(k))) {
                 return false;
             }
         }
@@ -107,23 +291,11 @@ public final class Summary {
         };
     }
 
-    private static String fmt(double v) {
+    static String fmt(double v) {
         if (Double.isNaN(v)) {
             return "";
         }
         double a = Math.abs(v);
         return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.2f" : "%.4f", v);
-    }
-
-    private static final class Row {
-        String benchmark;
-        int threads;
-        String mode;
-        final Map<String, String> params = new LinkedHashMap<>();
-        String unit;
-        double score;
-        double error;
-        double median;
-        double allocPerOp;
     }
 }

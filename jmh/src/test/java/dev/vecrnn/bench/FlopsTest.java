@@ -1,0 +1,51 @@
+package dev.vecrnn.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FlopsTest {
+
+    @Test
+    void shapeStringIsTimestepsBatchInputHidden() {
+        assertThat(Flops.shape("50x64x512x256")).containsExactly(50, 64, 512, 256);
+        assertThat(Flops.shape(" 25X16x1024x1024 ")).containsExactly(25, 16, 1024, 1024);
+    }
+
+    @Test
+    void malformedShapesAreRejectedNamingTheForm() {
+        for (String bad : new String[] {"50x64x512", "50x64x512x256x1", "50x64xax256", "0x1x1x1", "", "50x-1x2x2"}) {
+            assertThatThrownBy(() -> Flops.shape(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TxBxIxH").hasMessageContaining(bad);
+        }
+    }
+
+    @Test
+    void shapeParameterAndSeparateParametersGiveTheSameCount() {
+        // LSTM forward 2·T·B·4·H·(I+H) = 2·50·64·4·256·(512+256)
+        double expected = 2.0 * 50 * 64 * 4 * 256 * (512 + 256);
+        assertThat(Flops.of("RnnBench.step", Map.of("cell", "lstm", "shape", "50x64x512x256", "mode", "inference")))
+                .isEqualTo(expected);
+        assertThat(Flops.of("RnnBench.step", Map.of("cell", "lstm", "T", "50", "B", "64", "I", "512", "H", "256",
+                "mode", "inference"))).isEqualTo(expected);
+    }
+
+    @Test
+    void trainingIsThreeForwardsAndGatesFollowTheCell() {
+        double fwd = 2.0 * 25 * 16 * 1024 * 2048;
+        assertThat(Flops.of("RnnDeepBench.step", Map.of("cell", "lstm", "shape", "25x16x1024x1024", "mode", "training")))
+                .isEqualTo(3 * 4 * fwd);
+        assertThat(Flops.of("RnnSmallBatchBench.step", Map.of("cell", "gru", "shape", "25x16x1024x1024", "mode", "inference")))
+                .isEqualTo(3 * fwd);
+        assertThat(Flops.of("RnnBench.step", Map.of("cell", "rnn_relu", "shape", "25x16x1024x1024", "mode", "inference",
+                "L", "2"))).isEqualTo(2 * fwd);
+    }
+
+    @Test
+    void gemmAndUnknownBenchmarks() {
+        assertThat(Flops.of("GemmBench.sgemm", Map.of("m", "3", "n", "5", "k", "7"))).isEqualTo(2.0 * 3 * 5 * 7);
+        assertThat(Flops.of("ActivationBench.tanh", Map.of("n", "4096"))).isZero();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.vecrnn.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** What one timed step of a recurrent layer does. */
+enum BenchMode {
+    /** {@code infer()}: forward only, nothing saved. */
+    INFERENCE("inference"),
+    /** {@code zeroGrad()}, {@code forward()}, {@code backward()} including the input gradient. */
+    TRAINING("training");
+
+    final String label;
+
+    BenchMode(String label) {
+        this.label = label;
+    }
+
+    /** Accepts {@code inference|infer} and {@code training|train}, case-insensitive. */
+    static BenchMode parse(String s) {
+        String n = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+        return switch (n) {
+            case "inference", "infer" -> INFERENCE;
+            case "training", "train" -> TRAINING;
+            default -> throw new IllegalArgumentException("mode must be inference or training, got '" + s + "'");
+        };
+    }
+
+    static List<BenchMode> parseList(String text) {
+        List<BenchMode> out = new ArrayList<>();
+        for (String s : text.split(",")) {
+            if (!s.isBlank()) {
+                out.add(parse(s));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("modes: expected inference and/or training, got '" + text + "'");
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,293 @@
+package dev.vecrnn.kernel;
+
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LT;
+import static jdk.incubator.vector.VectorOperators.NE;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API exp, sigmoid and tanh over float arrays ({@link Lanes#F} species), and the per-vector
+ * building blocks {@link #expV}, {@link #sigmoidV}, {@link #tanhV} for fused kernels. Only used
+ * when {@link VectorSupport#ENABLED}; arguments are validated by {@link Activations}.
+ *
+ * <h2>Which implementation, and why</h2>
+ * All three are our own polynomial/rational code, not {@code lanewise(VectorOperators.EXP/TANH)}.
+ * ns per element over 4096 floats in [-20, 20], minimum of 30 rounds, on the 2-core AVX-512
+ * development VM while it was shared (load average about 7), so read them as ratios:
+ * <pre>
+ *   width         exp own / JDK    sigmoid own / 1/(1+JDK exp)   tanh own / JDK   scalar Math exp/sig/tanh
+ *   512           0.12 / 0.15      0.18 / 0.19                   0.15 / 0.39      4.2 / 4.9 / 11.5
+ *   256 (AVX2)    0.33 / 0.38      0.41 / 0.55                   0.36 / 1.73      5.9 / 7.1 / 12.4
+ *   128           0.49 / 0.57      0.67 / 0.70                   0.57 / 1.38      4.2 / 4.8 / 10.7
+ * </pre>
+ * (The JDK baselines there do no saturation, flushing or NaN work, so they are flattered.) The JDK
+ * operators are more accurate (about 0.6 ulp) but they are out-of-line calls into the JDK's vector
+ * math library, which inside a fused kernel also spill every live vector register around each
+ * call; ours are straight-line FMAs that C2 schedules with the surrounding work. Sigmoid as
+ * {@code 0.5 + 0.5*tanh(x/2)} was also tried: it meets the absolute bound (1.8e-7) but was slower
+ * (0.167 vs 0.158 ns at 512 bits, 0.38 vs 0.31 at 256, 0.73 vs 0.65 at 128; eight FMAs instead of
+ * five) and has no relative accuracy (exactly 0 below x = -17.3, where the true value is 3e-8), so
+ * sigmoid uses exp.
+ *
+ * <h2>Algorithms and measured error</h2>
+ * Errors against double-precision {@code Math}, measured over <em>every</em> float in the stated
+ * range (ActivationsTest re-checks 1.2 million points, the special values and every tail at each
+ * vector width):
+ * <ul>
+ * <li><b>exp</b>: Cody-Waite reduction {@code x = n ln2 + r}, {@code |r| <= ln2/2}, with ln2 split in
+ * two so that {@code x - n*ln2_hi} is exact; a degree-5 minimax polynomial for {@code e^r} (our
+ * fit, relative error 6.4e-8); {@code 2^n} applied by adding {@code n << 23} to the integer bits of
+ * the result, which is exact. Over [-105, 89]: max 2.58 ulp where the result is a normal float.
+ * {@code x < -87.33654} (result below {@code Float.MIN_NORMAL}) gives exactly 0, never a denormal;
+ * {@code x > 88.72283} gives +Inf, both exactly where the correctly rounded float would.</li>
+ * <li><b>sigmoid</b>: {@code 1/(1+exp(-x))} with the exp above, the negation folded into the
+ * constants. Over [-30, 30]: max absolute error 9.9e-8, max 3.6 ulp; over [-87.33, -30]
+ * max 2.8 ulp. Exactly 1 for x &gt;= 17.33; exactly 0 for {@code x < -87.33} (the true
+ * value there is below 1.19e-38).</li>
+ * <li><b>tanh</b>: {@code x*P(x^2)/Q(x^2)} with P, Q of degree 4 in {@code x^2} (our minimax fit
+ * of the relative error on [0, 9], 2.1e-8 before rounding), |x| clamped to 9. Over [-30, 30]: max
+ * absolute error 3.0e-7 (5.1 ulp, near |tanh| = 1, from rounding in the two Horner
+ * chains). Never above 1 in magnitude, exactly +-1 for {@code |x| >= 9}; a tiny normal x gives x
+ * itself; a denormal x gives the zero of its sign.</li>
+ * </ul>
+ * All three return NaN for every NaN (payloads included), map -0 to 1 / 0.5 / -0 and the
+ * infinities to their limits ({@code exp(-Inf) = 0}, {@code exp(+Inf) = +Inf},
+ * {@code sigmoid(+-Inf) = 1 / 0}, {@code tanh(+-Inf) = +-1}). No output is ever denormal (Java
+ * cannot set flush-to-zero, so a denormal would slow every later operation on it).
+ *
+ * <p>Saturation uses compare + blend rather than {@code lanewise(MIN/MAX)}: Java's MIN/MAX rules
+ * (NaN, -0) cost several instructions per lane; the clamp in tanh measured 0.134 ns/element with
+ * compare + blend against 0.232 with MIN/MAX, and compare + blend passes NaN through unchanged.
+ *
+ * <h2>Using the per-vector helpers (read before writing a fused kernel)</h2>
+ * {@code expV}, {@code sigmoidV} and {@code tanhV} take and return a {@link FloatVector}. That is
+ * only free when C2 inlines them; a call left out of line boxes the argument and the result
+ * (VECTOR-NOTES pitfall 1: several times slower, about 200 bytes per vector). Their bytecode is
+ * small, but C2 does not count bytecode here: it stops inlining ordinary methods once the
+ * compilation has created more than {@code NodeCountInliningCutoff} = 18000 IR nodes (a fixed,
+ * develop-only limit), and every Vector API call expands to hundreds of nodes while parsing.
+ * Measured with {@code -XX:+LogCompilation}: a loop around one call is about 10,700 nodes for expV,
+ * 12,400 for sigmoidV and 12,500 for tanhV (an empty load/store loop is 800, one more vector op
+ * about 400, one more broadcast about 150). So in one compiled method:
+ * <ul>
+ * <li>one or two helper calls, placed early, are inlined (the check is made before each call);</li>
+ * <li>a third is refused ({@code failed to inline: NodeCountInliningCutoff} in
+ * {@code -XX:+UnlockDiagnosticVMOptions -XX:+PrintInlining}): a fused LSTM step with five helper
+ * calls in one loop boxed three of them, 1152 bytes per 16-float iteration;</li>
+ * <li>the budget belongs to the root compilation: a method that is itself inlined into a busy
+ * caller can lose its helper calls. That is why the array kernels here repeat the arithmetic
+ * inline instead of calling the helpers: an earlier version that called them allocated 192 bytes
+ * per call (its tail's helper left out of line) in 5 of 12 runs when C2 inlined it into a caller
+ * with 20 to 30 vector ops of its own.</li>
+ * </ul>
+ * For fused kernels: apply these array kernels to an L1-sized tile (they are safe anywhere), or
+ * use at most two helper calls per leaf method; and give every fused kernel a zero-allocation test
+ * after warm-up like ActivationsTest's. Interpreted, Vector API code is about 10^4 times slower
+ * than compiled; these kernels reach C2 after about 2 s of use on the shared VM, so benchmarks
+ * need a few seconds of warm-up.
+ */
+final class VectorActivations {
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final int N = F.length();
+
+    // exp: n = round(x*log2(e)) via the 1.5*2^23 shifter (its low mantissa bits then hold n);
+    // ln2 split so that n*LN2_HI has trailing zeros and x - n*LN2_HI is exact.
+    private static final float LOG2E = 1.44269504f;
+    private static final float SHIFTER = 12582912f;
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.42860682e-6f;
+    // e^r ~ 1 + r*(E1 + r*(E2 + r*(E3 + r*(E4 + r*E5)))) on |r| <= ln2/2 (minimax, relative error 6.4e-8).
+    private static final float E1 = 9.99999642e-1f;
+    private static final float E2 = 4.99991983e-1f;
+    private static final float E3 = 1.66675851e-1f;
+    private static final float E4 = 4.18960229e-2f;
+    private static final float E5 = 8.30100756e-3f;
+    /** Smallest float whose exp is a normal float: -126*ln2 rounded up. */
+    static final float EXP_MIN_ARG = -87.33654f;
+    /** Largest float whose exp is finite. */
+    static final float EXP_MAX_ARG = 88.72283f;
+
+    /**
+     * Below this sigmoid is under 1.19e-38 and is returned as 0; kept a little above -126*ln2 so
+     * that rounding just above the threshold can never produce a denormal.
+     */
+    static final float SIGMOID_MIN_ARG = -87.33f;
+    /** Above this sigmoid rounds to exactly 1; clamping here keeps exp(-x) in the normal range. */
+    private static final float SIGMOID_MAX_ARG = 20f;
+
+    // tanh(x) ~ x*P(x^2)/Q(x^2) on [0, 9] (minimax of the relative error, 2.1e-8).
+    /** End of the fit; tanh(9) = 1 - 3e-8, and R(9) computes to 1 or just above, clamped to 1. */
+    static final float TANH_CLAMP = 9f;
+    private static final float P1 = 1.33839801e-1f;
+    private static final float P2 = 3.49899661e-3f;
+    private static final float P3 = 2.06612713e-5f;
+    private static final float P4 = 1.34198332e-8f;
+    private static final float Q1 = 4.67173010e-1f;
+    private static final float Q2 = 2.58902088e-2f;
+    private static final float Q3 = 3.29103903e-4f;
+    private static final float Q4 = 7.80473386e-7f;
+    private static final int SIGN_BIT = 0x80000000;
+
+    private VectorActivations() {}
+
+    // The array kernels below repeat the arithmetic of expV/sigmoidV/tanhV instead of calling them
+    // (see "Using the per-vector helpers"): a kernel inlined into a large caller could otherwise
+    // leave its helper call out of line and box every vector. Only JDK @ForceInline methods are
+    // called here, which C2 always inlines. ActivationsTest checks that the copies agree bitwise.
+
+    static void exp(float[] x, int offX, float[] y, int offY, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += N) {
+            FloatVector v = FloatVector.fromArray(F, x, offX + i);
+            FloatVector k = v.fma(LOG2E, SHIFTER);
+            FloatVector nf = k.sub(SHIFTER);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector p = r.fma(E5, E4).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r, FloatVector.broadcast(F, E1)).fma(r, FloatVector.broadcast(F, 1f));
+            p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats()
+                    .blend(0f, v.compare(LT, EXP_MIN_ARG))
+                    .blend(Float.POSITIVE_INFINITY, v.compare(GT, EXP_MAX_ARG))
+                    .blend(v, v.compare(NE, v))
+                    .intoArray(y, offY + i);
+        }
+        if (i < n) {
+            // Masked tail: every element goes through the same arithmetic wherever it sits.
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, offX + i, m);
+            FloatVector k = v.fma(LOG2E, SHIFTER);
+            FloatVector nf = k.sub(SHIFTER);
+            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
+            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
+            FloatVector p = r.fma(E5, E4).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2))
+                    .fma(r, FloatVector.broadcast(F, E1)).fma(r, FloatVector.broadcast(F, 1f));
+            p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats()
+                    .blend(0f, v.compare(LT, EXP_MIN_ARG))
+                    .blend(Float.POSITIVE_INFINITY, v.compare(GT, EXP_MAX_ARG))
+                    .blend(v, v.compare(NE, v))
+                    .intoArray(y, offY + i, m);
+        }
+    }
+
+    static void sigmoid(float[] x, int offX, float[] y, int offY, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += N) {
+            FloatVector v = FloatVector.fromArray(F, x, offX + i);
+            VectorMask<Float> under = v.compare(LT, SIGMOID_MIN_ARG);
+            FloatVector c = v.blend(SIGMOID_MIN_ARG, under).blend(SIGMOID_MAX_ARG, v.compare(GT, SIGMOID_MAX_ARG));
+            FloatVector k = c.fma(-LOG2E, SHIFTER);
+            FloatVector nf = k.sub(SHIFTER);
+            FloatVector t = nf.fma(FloatVector.broadcast(F, LN2_HI), c);
+            t = nf.fma(FloatVector.broadcast(F, LN2_LO), t);
+            FloatVector p = t.fma(-E5, E4).fma(t, FloatVector.broadcast(F, -E3)).fma(t, FloatVector.broadcast(F, E2))
+                    .fma(t, FloatVector.broadcast(F, -E1)).fma(t, FloatVector.broadcast(F, 1f));
+            FloatVector e = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
+            FloatVector.broadcast(F, 1f).div(e.add(1f)).blend(0f, under).blend(v, v.compare(NE, v))
+                    .intoArray(y, offY + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, offX + i, m);
+            VectorMask<Float> under = v.compare(LT, SIGMOID_MIN_ARG);
+            FloatVector c = v.blend(SIGMOID_MIN_ARG, under).blend(SIGMOID_MAX_ARG, v.compare(GT, SIGMOID_MAX_ARG));
+            FloatVector k = c.fma(-LOG2E, SHIFTER);
+            FloatVector nf = k.sub(SHIFTER);
+            FloatVector t = nf.fma(FloatVector.broadcast(F, LN2_HI), c);
+            t = nf.fma(FloatVector.broadcast(F, LN2_LO), t);
+            FloatVector p = t.fma(-E5, E4).fma(t, FloatVector.broadcast(F, -E3)).fma(t, FloatVector.broadcast(F, E2))
+                    .fma(t, FloatVector.broadcast(F, -E1)).fma(t, FloatVector.broadcast(F, 1f));
+            FloatVector e = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
+            FloatVector.broadcast(F, 1f).div(e.add(1f)).blend(0f, under).blend(v, v.compare(NE, v))
+                    .intoArray(y, offY + i, m);
+        }
+    }
+
+    static void tanh(float[] x, int offX, float[] y, int offY, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += N) {
+            FloatVector v = FloatVector.fromArray(F, x, offX + i);
+            FloatVector a = v.abs();
+            FloatVector c = a.blend(TANH_CLAMP, a.compare(GT, TANH_CLAMP));
+            FloatVector s = c.mul(c);
+            FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(F, P2)).fma(s, FloatVector.broadcast(F, P1))
+                    .fma(s, FloatVector.broadcast(F, 1f));
+            FloatVector q = s.fma(Q4, Q3).fma(s, FloatVector.broadcast(F, Q2)).fma(s, FloatVector.broadcast(F, Q1))
+                    .fma(s, FloatVector.broadcast(F, 1f));
+            FloatVector t = c.mul(p).div(q);
+            t = t.blend(1f, t.compare(GT, 1f)).blend(0f, a.compare(LT, Float.MIN_NORMAL));
+            t.reinterpretAsInts().or(v.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, offY + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, offX + i, m);
+            FloatVector a = v.abs();
+            FloatVector c = a.blend(TANH_CLAMP, a.compare(GT, TANH_CLAMP));
+            FloatVector s = c.mul(c);
+            FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(F, P2)).fma(s, FloatVector.broadcast(F, P1))
+                    .fma(s, FloatVector.broadcast(F, 1f));
+            FloatVector q = s.fma(Q4, Q3).fma(s, FloatVector.broadcast(F, Q2)).fma(s, FloatVector.broadcast(F, Q1))
+                    .fma(s, FloatVector.broadcast(F, 1f));
+            FloatVector t = c.mul(p).div(q);
+            t = t.blend(1f, t.compare(GT, 1f)).blend(0f, a.compare(LT, Float.MIN_NORMAL));
+            t.reinterpretAsInts().or(v.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats()
+                    .intoArray(y, offY + i, m);
+        }
+    }
+
+    /**
+     * exp of each lane; see the class comment for accuracy and saturation. Only for loops that
+     * C2 will inline it into (see "Using the per-vector helpers").
+     */
+    static FloatVector expV(FloatVector x) {
+        FloatVector k = x.fma(LOG2E, SHIFTER);
+        FloatVector n = k.sub(SHIFTER);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(E5, E4).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2))
+                .fma(r, FloatVector.broadcast(F, E1)).fma(r, FloatVector.broadcast(F, 1f));
+        // p * 2^n: shifting k's bits left by 23 leaves exactly n << 23 (the shifter's bits fall off).
+        FloatVector y = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
+        // Outside [EXP_MIN_ARG, EXP_MAX_ARG] the exponent add wraps: give 0 and +Inf there. A NaN's
+        // payload bits would wrap too, so NaN lanes are put back explicitly.
+        return y.blend(0f, x.compare(LT, EXP_MIN_ARG))
+                .blend(Float.POSITIVE_INFINITY, x.compare(GT, EXP_MAX_ARG))
+                .blend(x, x.compare(NE, x));
+    }
+
+    /** sigmoid of each lane; see the class comment. Only for loops that C2 will inline it into. */
+    static FloatVector sigmoidV(FloatVector x) {
+        VectorMask<Float> under = x.compare(LT, SIGMOID_MIN_ARG);
+        FloatVector c = x.blend(SIGMOID_MIN_ARG, under).blend(SIGMOID_MAX_ARG, x.compare(GT, SIGMOID_MAX_ARG));
+        // exp(-c) as in expV, with t = -r = c + n*ln2 so that the negation costs nothing.
+        FloatVector k = c.fma(-LOG2E, SHIFTER);
+        FloatVector n = k.sub(SHIFTER);
+        FloatVector t = n.fma(FloatVector.broadcast(F, LN2_HI), c);
+        t = n.fma(FloatVector.broadcast(F, LN2_LO), t);
+        FloatVector p = t.fma(-E5, E4).fma(t, FloatVector.broadcast(F, -E3)).fma(t, FloatVector.broadcast(F, E2))
+                .fma(t, FloatVector.broadcast(F, -E1)).fma(t, FloatVector.broadcast(F, 1f));
+        FloatVector e = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
+        // The mask that clamped the input also zeroes the output, where 1/(1+e) would be denormal.
+        return FloatVector.broadcast(F, 1f).div(e.add(1f)).blend(0f, under).blend(x, x.compare(NE, x));
+    }
+
+    /** tanh of each lane; see the class comment. Only for loops that C2 will inline it into. */
+    static FloatVector tanhV(FloatVector x) {
+        // Work on |x| and put the sign back at the end: tanh is odd, and -0 stays -0.
+        FloatVector a = x.abs();
+        FloatVector c = a.blend(TANH_CLAMP, a.compare(GT, TANH_CLAMP));
+        FloatVector s = c.mul(c);
+        // P(0) = Q(0) = 1 exactly, so a tiny c comes out as c itself.
+        FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(F, P2)).fma(s, FloatVector.broadcast(F, P1))
+                .fma(s, FloatVector.broadcast(F, 1f));
+        FloatVector q = s.fma(Q4, Q3).fma(s, FloatVector.broadcast(F, Q2)).fma(s, FloatVector.broadcast(F, Q1))
+                .fma(s, FloatVector.broadcast(F, 1f));
+        FloatVector t = c.mul(p).div(q);
+        // Rounding can land one ulp above 1 for x > 8.1; a denormal |x| would come out denormal.
+        t = t.blend(1f, t.compare(GT, 1f)).blend(0f, a.compare(LT, Float.MIN_NORMAL));
+        return t.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats();
+    }
+}

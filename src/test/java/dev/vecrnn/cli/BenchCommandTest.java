@@ -1,0 +1,188 @@
+package dev.vecrnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vecrnn.kernel.FmaPeak;
+import dev.vecrnn.kernel.VectorSupport;
+import dev.vecrnn.nn.CellType;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The {@code vecrnn bench} commands: argument errors, and tiny in-process runs (no timing is asserted). */
+class BenchCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    @Test
+    void badArgumentsExitTwoWithOneLineNamingTheProblem() {
+        record Case(String expected, String... args) {}
+        List<Case> cases = List.of(
+                new Case("TxBxIxH", "bench", "rnn", "--shape", "50x64x512"),
+                new Case("inference or training", "bench", "rnn", "--mode", "fast"),
+                new Case("unknown cell type 'lstn'", "bench", "rnn", "--cell", "lstn"),
+                new Case("--threads must be >= 1", "bench", "rnn", "--threads", "0"),
+                new Case("--max-iters (5) must be >= --reps (10)", "bench", "rnn", "--max-iters", "5"),
+                new Case("--widths: each must be 0, 128, 256 or 512, got 100", "bench", "scaling", "--widths", "0,100"),
+                new Case("--threads-max must be >= 1", "bench", "scaling", "--threads-max", "0"),
+                new Case("--rounds must be >= 1", "bench", "compare-pytorch", "--rounds", "0"),
+                new Case("--torch-script: no file", "bench", "compare-pytorch", "--torch-script", "/nonexistent/t.py"),
+                new Case("--vector-bits must be 0, 128, 256 or 512", "bench", "compare-pytorch", "--vector-bits", "64"),
+                new Case("--threads: each must be >= 1", "bench", "compare-pytorch", "--threads", "1,0",
+                        "--torch-script", "/nonexistent/t.py"),
+                new Case("--reps must be >= 1", "bench", "peak", "--reps", "0"),
+                new Case("--rep-ms must be >= 1", "bench", "peak", "--rep-ms", "0"));
+        for (Case c : cases) {
+            Run r = run(c.args());
+            assertThat(r.code()).as(String.join(" ", c.args())).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", c.args())).contains(c.expected()).doesNotContain("\n")
+                    .doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void unparsableOptionValuesAreUsageErrors() {
+        Run r = run("bench", "rnn", "--reps", "many");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--reps").contains("many");
+        Run unknown = run("bench", "peak", "--bogus");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--bogus");
+    }
+
+    @Test
+    void benchWithoutSubcommandListsThem() {
+        Run r = run("bench");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("peak").contains("rnn").contains("scaling").contains("compare-pytorch");
+    }
+
+    @Test
+    void rnnPrintsOneJsonLineWithTheSharedFields() throws Exception {
+        Run r = run("bench", "rnn", "--cell", "gru", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
+                "--warmup-ms", "0", "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out().trim());
+        assertThat(j.path("framework").asText()).isEqualTo("vecrnn");
+        assertThat(j.path("shape").asText()).isEqualTo("3x2x5x4");
+        assertThat(j.path("flops").asDouble()).isEqualTo(3 * 2.0 * 3 * 2 * 3 * 4 * (5 + 4));
+        assertThat(j.path("vector_bits").asInt()).isEqualTo(VectorSupport.BITS);
+        assertThat(j.path("iters").asInt()).isEqualTo(3);
+        assertThat(j.path("times_ms")).hasSize(3);
+        double median = j.path("median_ms").asDouble();
+        assertThat(median).isBetween(j.path("min_ms").asDouble(), j.path("max_ms").asDouble());
+        assertThat(j.path("gflops").asDouble()).isCloseTo(j.path("flops").asDouble() / median / 1e6,
+                org.assertj.core.data.Offset.offset(1e-9 * j.path("gflops").asDouble()));
+        assertThat(Float.isFinite((float) j.path("checksum").asDouble())).isTrue();
+    }
+
+    @Test
+    void peakMeasuresPositiveFiniteRatesAndWritesTheFile() throws Exception {
+        PeakCommand.Sample s = PeakCommand.measure(2, 2000, 3);
+        assertThat(s.threads()).isEqualTo(2);
+        assertThat(s.gflops()).hasSize(3);
+        for (double g : s.gflops()) {
+            assertThat(g).isPositive().isFinite();
+        }
+
+        Path file = tmp.resolve("sub/peak.json");
+        Run r = run("bench", "peak", "--threads-max", "1", "--reps", "2", "--rep-ms", "5", "--out", file.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("| threads | median GFLOP/s |").contains("wrote " + file);
+        JsonNode j = new ObjectMapper().readTree(file.toFile());
+        assertThat(j.path("vector_bits").asInt()).isEqualTo(VectorSupport.BITS);
+        assertThat(j.path("accumulators").asInt()).isEqualTo(FmaPeak.ACCUMULATORS);
+        assertThat(j.path("results")).hasSize(1);
+        assertThat(j.path("results").get(0).path("threads").asInt()).isEqualTo(1);
+        assertThat(j.path("results").get(0).path("gflops_median").asDouble()).isPositive().isFinite();
+        try (var files = Files.list(file.getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("peak.json");
+        }
+    }
+
+    private static List<CompareReport.Config> configs(String... args) {
+        ComparePyTorchCommand cmd = new ComparePyTorchCommand();
+        new CommandLine(cmd).parseArgs(args);
+        cmd.applyQuick();
+        return cmd.configs();
+    }
+
+    @Test
+    void compareSweepAndQuickDefaults() {
+        List<CompareReport.Config> quick = configs("--quick");
+        assertThat(quick).extracting(c -> c.label())
+                .containsExactly("lstm 50x32x256x256 inference 1T", "lstm 50x32x256x256 training 1T");
+        assertThat(configs("--quick", "--cells", "gru,rnn_relu", "--modes", "training"))
+                .extracting(c -> c.cell()).containsExactly(CellType.GRU, CellType.RNN_RELU);
+        List<CompareReport.Config> full = configs("--threads", "1,2");
+        assertThat(full).hasSize(4 * 5 * 2 * 2);
+        assertThat(full.getFirst().label()).isEqualTo("lstm 50x32x256x256 inference 1T");
+
+        ComparePyTorchCommand cmd = new ComparePyTorchCommand();
+        new CommandLine(cmd).parseArgs("--quick", "--reps", "7");
+        cmd.applyQuick();
+        assertThat(cmd.rounds).isEqualTo(1);
+        assertThat(cmd.timing.reps).isEqualTo(7); // given explicitly: --quick leaves it
+        assertThat(cmd.timing.tries).isEqualTo(1);
+    }
+
+    /** The Python timer prints every field the Java timer prints (skipped where PyTorch is not installed). */
+    @Test
+    void pythonTimerSpeaksTheSameJson() throws Exception {
+        Path script = Path.of("scripts/lib/torch_rnn_time.py").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(script) && Files.isExecutable(Path.of("/usr/bin/python3")));
+        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
+        Assumptions.assumeTrue(probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0, "PyTorch not installed");
+
+        List<String> args = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), "--cell", "rnn_relu",
+                "--shape", "3x2x5x4", "--mode", "training", "--threads", "1", "--warmup-ms", "0",
+                "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1"));
+        JsonNode py = ChildProcess.jsonResult(ChildProcess.run(args, Map.of("OMP_NUM_THREADS", "1",
+                "OPENBLAS_NUM_THREADS", "1"), List.of()), "torch_rnn_time.py");
+        Run r = run("bench", "rnn", "--cell", "rnn_relu", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
+                "--warmup-ms", "0", "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1");
+        JsonNode java = new ObjectMapper().readTree(r.out().trim());
+        for (Iterator<String> it = java.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("vector_bits")) {
+                assertThat(py.has(f)).as("python prints %s", f).isTrue();
+            }
+        }
+        for (String same : List.of("cell", "shape", "mode", "threads", "flops", "iters")) {
+            assertThat(py.path(same)).as(same).isEqualTo(java.path(same));
+        }
+        assertThat(py.path("framework").asText()).isEqualTo("pytorch");
+    }
+}
