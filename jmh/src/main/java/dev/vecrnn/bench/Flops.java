@@ -10,7 +10,8 @@ import java.util.Map;
  * G = 4 (LSTM), 3 (GRU), 1 (RNN), times the layer count {@code L}; a training step 3× forward.
  * Recurrent benchmarks give their size either as one {@code shape} parameter {@code TxBxIxH}
  * (JMH sweeps the cross product of parameters, so a shape must be one value) or as separate
- * {@code T}, {@code B}, {@code I}, {@code H} parameters. Returns 0 when the work is unknown.
+ * {@code T}, {@code B}, {@code I}, {@code H} parameters (without {@code T}, one timestep: the
+ * streaming benchmarks report time per step). Returns 0 when the work is unknown.
  */
 final class Flops {
     private Flops() {}
@@ -23,7 +24,9 @@ final class Flops {
             }
             return 2.0 * num(p, "m") * num(p, "n") * num(p, "k");
         }
-        if (benchmark.startsWith("Rnn") && p.containsKey("cell")) {
+        boolean recurrent = benchmark.startsWith("Rnn") || benchmark.startsWith("Stream")
+                || benchmark.startsWith("Denormal");
+        if (recurrent && p.containsKey("cell")) {
             double t, b, i, h;
             if (p.containsKey("shape")) {
                 int[] s = shape(p.get("shape"));
@@ -32,7 +35,8 @@ final class Flops {
                 i = s[2];
                 h = s[3];
             } else {
-                t = num(p, "T");
+                // no T: one timestep per operation (StreamBench: a step, or a full pass per step)
+                t = p.containsKey("T") ? num(p, "T") : 1;
                 b = num(p, "B");
                 i = num(p, "I");
                 h = num(p, "H");

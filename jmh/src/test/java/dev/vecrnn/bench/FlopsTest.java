@@ -44,6 +44,15 @@ class FlopsTest {
     }
 
     @Test
+    void streamingBenchmarksCountOneStepPerOperation() {
+        // no T: one timestep, 2·B·G·H·(I+H)
+        assertThat(Flops.of("StreamBench.step", Map.of("cell", "lstm", "B", "1", "I", "256", "H", "256")))
+                .isEqualTo(2.0 * 4 * 256 * 512);
+        assertThat(Flops.of("DenormalBench.step", Map.of("cell", "gru", "shape", "10x2x8x8", "mode", "training",
+                "data", "tiny"))).isEqualTo(3 * 2.0 * 10 * 2 * 3 * 8 * 16);
+    }
+
+    @Test
     void gemmAndUnknownBenchmarks() {
         assertThat(Flops.of("GemmBench.sgemm", Map.of("m", "3", "n", "5", "k", "7"))).isEqualTo(2.0 * 3 * 5 * 7);
         assertThat(Flops.of("ActivationBench.tanh", Map.of("n", "4096"))).isZero();

@@ -1,0 +1,123 @@
+package dev.vecrnn.bench;
+
+import dev.vecrnn.mem.ThreadTeam;
+import dev.vecrnn.nn.CellType;
+import dev.vecrnn.nn.RecurrentLayer;
+import dev.vecrnn.nn.RecurrentStream;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Latency of streaming inference: one {@link RecurrentStream#step} per operation (batch 1 is a
+ * matrix-vector product per weight matrix), against the same layer's full-sequence
+ * {@link RecurrentLayer#infer} over {@value #T} steps reported <em>per step</em>
+ * ({@code @OperationsPerInvocation}), so the two rows compare directly. Both run on one thread
+ * (the layer on a team of {@code threads}, 1 by default). Times in µs per step.
+ *
+ * <p>A stream must read every weight once per step, the full-sequence pass only {@code W_hh} per
+ * step (its input projection is one GEMM over all steps), so per step the stream moves about
+ * twice the weight bytes: the interesting question is how close it gets.
+ *
+ * <p>The streams are per JMH thread over one shared {@link RecurrentStream.Weights}; with
+ * {@code -t N} the rows show N threads stepping their own streams at once.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 2, jvmArgsPrepend = {BenchConfig.ADD_VECTOR, BenchConfig.PARALLEL_GC})
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class StreamBench {
+    /** Steps of the full-sequence baseline (and of the input frames the stream cycles through). */
+    static final int T = 100;
+
+    /** The layer, its shared weights and the input frames; one per trial. */
+    @State(Scope.Benchmark)
+    public static class Model {
+        @Param({"lstm", "gru", "rnn_tanh"})
+        public String cell;
+
+        @Param({"1"})
+        public int B;
+
+        @Param({"256"})
+        public int I;
+
+        @Param({"256"})
+        public int H;
+
+        @Param({"1"})
+        public String threads;
+
+        RecurrentStream.Weights weights;
+        float[] x; // [T, B, I]
+
+        RecurrentLayer newLayer(ThreadTeam team) {
+            return RecurrentLayer.builder(CellType.parse(cell), I, H).seed(42).threads(team).build();
+        }
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            try (ThreadTeam one = new ThreadTeam(1)) {
+                weights = RecurrentStream.Weights.of(newLayer(one));
+            }
+            Random rnd = new Random(7);
+            x = new float[T * B * I];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+        }
+
+    }
+
+    /**
+     * Per benchmark thread: a stream on the shared weights, cycling through the T input frames,
+     * and for the baseline a layer of its own (same seed, so the same weights; a layer is
+     * single-threaded) on a team of {@code threads}.
+     */
+    @State(Scope.Thread)
+    public static class Session {
+        RecurrentStream stream;
+        int t;
+        ThreadTeam team;
+        RecurrentLayer layer;
+
+        @Setup(Level.Trial)
+        public void setUp(Model m) {
+            stream = m.weights.newStream(m.B);
+            team = new ThreadTeam(RnnFixture.threadCount(m.threads));
+            layer = m.newLayer(team);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            team.close();
+        }
+    }
+
+    @Benchmark
+    public float[] step(Model m, Session s) {
+        int t = s.t;
+        s.t = t + 1 == T ? 0 : t + 1;
+        return s.stream.step(m.x, t * m.B * m.I);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(T)
+    public float[] fullSequence(Model m, Session s) {
+        return s.layer.infer(m.x, T, m.B, null, null).out();
+    }
+}

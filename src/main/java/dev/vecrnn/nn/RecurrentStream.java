@@ -1,0 +1,412 @@
+package dev.vecrnn.nn;
+
+import dev.vecrnn.kernel.GateKernels;
+import dev.vecrnn.kernel.MatVec;
+import dev.vecrnn.kernel.PackedMatrix;
+import dev.vecrnn.kernel.Sgemm;
+
+import java.util.Arrays;
+
+/**
+ * Stateful, step-by-step inference with a {@link RecurrentLayer}'s weights: feed one timestep
+ * {@code x_t [B, I]}, get {@code h_t [B, H]} of the last layer, while the stream keeps every
+ * layer's hidden state {@code h [L, B, H]} (and cell state {@code c [L, B, H]} for LSTM) for the
+ * next step. This is the shape of online use: speech frames, sensor readings or tokens that arrive
+ * one at a time, with an answer wanted after each.
+ *
+ * <pre>{@code
+ * RecurrentStream.Weights weights = RecurrentStream.Weights.of(layer); // once; share it
+ * RecurrentStream stream = weights.newStream(1);                        // one per session/thread
+ * for (float[] frame : frames) {
+ *     float[] h = stream.step(frame);                                   // [B, H], reused buffer
+ * }
+ * }</pre>
+ *
+ * <h2>Same results as a full-sequence pass, bit for bit</h2>
+ * Feeding a sequence step by step gives <em>bitwise</em> the outputs and final states of
+ * {@link RecurrentLayer#infer} (and {@link RecurrentLayer#forward}) over the whole sequence with
+ * the same initial state. Each step does the layer's arithmetic in the layer's order: the input
+ * projection starts from the folded biases and adds {@code x·W_ihᵀ} by one fused multiply-add per
+ * term in index order, the recurrent product {@code h·W_hhᵀ} starts from zero the same way, and the
+ * same fused gate kernels combine them. Only where the products run differs (here one step at a
+ * time; there one GEMM over all steps), which changes no bit, because every GEMM, the
+ * {@link MatVec} kernel used at batch 1 included, computes each element by that one sequence of
+ * operations (see {@code Sgemm}).
+ *
+ * <h2>Weights: a snapshot, shared</h2>
+ * {@link Weights#of} copies and packs the layer's weights once (the layout the kernels read, as a
+ * pass of the layer does). Later changes to the layer's parameters (training, loading) do
+ * <b>not</b> reach existing weights or streams: take a new {@code Weights.of(layer)} and either
+ * create new streams or hand it to {@link #setWeights}, which keeps each stream's state.
+ * {@code Weights} is immutable, so any number of streams on any number of threads may share one
+ * (no copy of the weights per stream).
+ *
+ * <h2>Threads and memory</h2>
+ * A stream is not thread-safe: one thread steps it at a time (different streams on different
+ * threads need no coordination; each stream owns all the memory it writes). A step allocates
+ * nothing once the calling thread has done a step of this shape. At batch 1 a step is two
+ * matrix-vector products per layer ({@link MatVec}); at larger batches two small GEMMs
+ * ({@code Sgemm.sgemmPacked}). A step runs on the calling thread only.
+ */
+public final class RecurrentStream {
+    private final int batch;
+    private Weights weights;
+
+    // state and scratch, all owned by this stream
+    private final float[][] h;      // per layer: hidden state [B, H]
+    private final float[][] c;      // per layer: cell state [B, H] (LSTM), else null
+    private final float[] gx;       // input projection plus biases [B, G*H]
+    private final float[] gh;       // recurrent product [B, G*H]
+    private final float[] hNext;    // GRU's new h [B, H]: its kernel reads h_{t-1} while writing h_t
+    private final float[] out;      // what step() returns [B, H]
+
+    private RecurrentStream(Weights weights, int batch) {
+        this.weights = weights;
+        this.batch = batch;
+        int bh = batch * weights.hidden;
+        int bgh = batch * weights.gates * weights.hidden;
+        h = new float[weights.layers][bh];
+        c = weights.cell == CellType.LSTM ? new float[weights.layers][bh] : null;
+        gx = new float[bgh];
+        gh = new float[bgh];
+        hNext = weights.cell == CellType.GRU ? new float[bh] : null;
+        out = new float[bh];
+    }
+
+    /**
+     * A stream of batch size {@code batch} over a fresh snapshot of {@code layer}'s weights, with
+     * zero state. To run many streams over one layer, take {@link Weights#of} once and call
+     * {@link Weights#newStream} for each, so that they share one copy of the weights.
+     *
+     * @throws IllegalArgumentException if {@code layer} is null or bidirectional, or {@code batch < 1}
+     */
+    public static RecurrentStream of(RecurrentLayer layer, int batch) {
+        checkBatch(batch);
+        return Weights.of(layer).newStream(batch);
+    }
+
+    /**
+     * One timestep: {@code xt} is the input {@code [B, I]}; returns the last layer's new hidden
+     * state {@code h_t [B, H]}. The returned array is this stream's output buffer, overwritten by
+     * the next step (copy it to keep it); writing into it does not change the stream's state.
+     *
+     * @throws IllegalArgumentException if {@code xt} is null or not {@code B*I} floats long
+     */
+    public float[] step(float[] xt) {
+        int n = batch * weights.input;
+        if (xt == null || xt.length != n) {
+            throw new IllegalArgumentException("xt: expected shape [B, I] = [" + batch + ", " + weights.input + "] ("
+                    + n + " floats), got " + (xt == null ? "null" : xt.length + " floats"));
+        }
+        return run(xt, 0);
+    }
+
+    /**
+     * One timestep reading its input {@code [B, I]} from {@code x} at {@code offset}, e.g. step
+     * t of a time-major sequence {@code [T, B, I]} at {@code offset = t*B*I}. Otherwise as
+     * {@link #step(float[])}.
+     *
+     * @throws IllegalArgumentException if {@code x} is null or holds fewer than {@code B*I}
+     *                                  floats from {@code offset}
+     */
+    public float[] step(float[] x, int offset) {
+        int n = batch * weights.input;
+        if (x == null || offset < 0 || (long) offset + n > x.length) {
+            throw new IllegalArgumentException("x: expected shape [B, I] = [" + batch + ", " + weights.input + "] ("
+                    + n + " floats) from offset " + offset + ", got "
+                    + (x == null ? "null" : "an array of " + x.length + " floats"));
+        }
+        return run(x, offset);
+    }
+
+    private float[] run(float[] x, int offset) {
+        final Weights w = weights;
+        final int B = batch;
+        final int H = w.hidden;
+        final int GH = w.gates * H;
+        float[] in = x;
+        int inOff = offset;
+        int inSize = w.input;
+        for (int k = 0; k < w.layers; k++) {
+            float[] hk = h[k];
+            float[] bias = w.bias[k];
+            for (int r = 0; r < B; r++) {
+                System.arraycopy(bias, 0, gx, r * GH, GH);
+            }
+            product(in, inOff, inSize, w.inputWeights[k], 1f, gx);
+            product(hk, 0, H, w.recurrentWeights[k], 0f, gh);
+            switch (w.cell) {
+                case LSTM -> GateKernels.lstmForward(B, H, gx, 0, H, gh, 0, H, GH,
+                        c[k], 0, c[k], 0, hk, 0, H, false);
+                case GRU -> {
+                    GateKernels.gruForward(B, H, gx, 0, H, gh, 0, H, GH, w.bhn[k], 0,
+                            hk, 0, hNext, 0, null, 0, H, false);
+                    System.arraycopy(hNext, 0, hk, 0, B * H);
+                }
+                case RNN_TANH -> GateKernels.rnnTanhForward(B, H, gx, 0, gh, 0, GH, hk, 0, H);
+                case RNN_RELU -> GateKernels.rnnReluForward(B, H, gx, 0, gh, 0, GH, hk, 0, H);
+            }
+            in = hk;
+            inOff = 0;
+            inSize = H;
+        }
+        System.arraycopy(h[w.layers - 1], 0, out, 0, B * H);
+        return out;
+    }
+
+    /** {@code y = a·Wᵀ + beta*y} for this stream's B rows of {@code a}: a matrix-vector product at B = 1. */
+    private void product(float[] a, int offA, int k, PackedMatrix wT, float beta, float[] y) {
+        if (batch == 1) {
+            MatVec.packed(1f, a, offA, wT, beta, y, 0);
+        } else {
+            Sgemm.sgemmPacked(false, batch, 1f, a, offA, k, wT, 0, wT.cols(), beta, y, 0, wT.cols());
+        }
+    }
+
+    /** Sets every hidden (and cell) state to zero, as at the start of a new sequence. */
+    public void reset() {
+        for (int k = 0; k < h.length; k++) {
+            Arrays.fill(h[k], 0f);
+            if (c != null) {
+                Arrays.fill(c[k], 0f);
+            }
+        }
+    }
+
+    /**
+     * Sets the state, e.g. to {@code hN}/{@code cN} of a {@link RecurrentLayer} pass to continue
+     * its sequence step by step (the values are copied).
+     *
+     * @param h hidden states {@code [L, B, H]}, or null for zeros
+     * @param c cell states {@code [L, B, H]} (LSTM only), or null for zeros; must be null for other cells
+     * @throws IllegalArgumentException naming the argument, the expected and the actual shape
+     */
+    public void setState(float[] h, float[] c) {
+        checkState("h", h);
+        if (this.c != null) {
+            checkState("c", c);
+        } else if (c != null) {
+            throw new IllegalArgumentException("c: only an lstm has a cell state; pass null for " + weights.cell.cliName());
+        }
+        int bh = batch * weights.hidden;
+        for (int k = 0; k < this.h.length; k++) {
+            copyOrZero(h, k * bh, this.h[k]);
+            if (this.c != null) {
+                copyOrZero(c, k * bh, this.c[k]);
+            }
+        }
+    }
+
+    /** A copy of every layer's hidden state, {@code [L, B, H]}. */
+    public float[] hiddenState() {
+        float[] copy = new float[h.length * batch * weights.hidden];
+        copyState(copy, null);
+        return copy;
+    }
+
+    /** A copy of every layer's cell state, {@code [L, B, H]}, for LSTM; null for other cells. */
+    public float[] cellState() {
+        if (c == null) {
+            return null;
+        }
+        float[] copy = new float[c.length * batch * weights.hidden];
+        copyState(null, copy);
+        return copy;
+    }
+
+    /**
+     * Copies the state into caller-owned arrays, allocating nothing.
+     *
+     * @param hOut receives the hidden states {@code [L, B, H]}, or null to skip
+     * @param cOut receives the cell states {@code [L, B, H]} (LSTM only), or null to skip
+     * @throws IllegalArgumentException naming the argument, the expected and the actual shape
+     */
+    public void copyState(float[] hOut, float[] cOut) {
+        checkState("hOut", hOut);
+        if (c != null) {
+            checkState("cOut", cOut);
+        } else if (cOut != null) {
+            throw new IllegalArgumentException("cOut: only an lstm has a cell state; pass null for "
+                    + weights.cell.cliName());
+        }
+        int bh = batch * weights.hidden;
+        for (int k = 0; k < h.length; k++) {
+            if (hOut != null) {
+                System.arraycopy(h[k], 0, hOut, k * bh, bh);
+            }
+            if (cOut != null) {
+                System.arraycopy(c[k], 0, cOut, k * bh, bh);
+            }
+        }
+    }
+
+    /**
+     * Continues with other weights (e.g. a new {@link Weights#of} after training), keeping the
+     * state. They must be of the same cell type and sizes.
+     *
+     * @throws IllegalArgumentException if {@code weights} is null or of another cell type or size
+     */
+    public void setWeights(Weights weights) {
+        if (weights == null) {
+            throw new IllegalArgumentException("weights is null");
+        }
+        if (!weights.sameShapeAs(this.weights)) {
+            throw new IllegalArgumentException("weights: expected " + this.weights.describe() + ", got "
+                    + weights.describe());
+        }
+        this.weights = weights;
+    }
+
+    /** The weights this stream runs on. */
+    public Weights weights() {
+        return weights;
+    }
+
+    /** Batch size B. */
+    public int batch() {
+        return batch;
+    }
+
+    @Override
+    public String toString() {
+        return "RecurrentStream[" + weights.describe() + ", batch " + batch + "]";
+    }
+
+    private void checkState(String name, float[] a) {
+        long n = (long) h.length * batch * weights.hidden;
+        if (a != null && a.length != n) {
+            throw new IllegalArgumentException(name + ": expected shape [L, B, H] = [" + h.length + ", " + batch + ", "
+                    + weights.hidden + "] (" + n + " floats) or null, got " + a.length + " floats");
+        }
+    }
+
+    private static void copyOrZero(float[] src, int off, float[] dst) {
+        if (src == null) {
+            Arrays.fill(dst, 0f);
+        } else {
+            System.arraycopy(src, off, dst, 0, dst.length);
+        }
+    }
+
+    private static void checkBatch(int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch: expected >= 1, got " + batch);
+        }
+    }
+
+    /**
+     * An immutable snapshot of a {@link RecurrentLayer}'s weights, packed once into the layout the
+     * step kernels read: per layer {@code W_ihᵀ} and {@code W_hhᵀ} as packed GEMM operands, the
+     * two bias vectors folded into one (except GRU's {@code b_hn}, which sits inside
+     * {@code r * (W_hn h + b_hn)} and is kept apart). Share one among any number of streams and
+     * threads; it holds no reference to the layer and no mutable scratch.
+     */
+    public static final class Weights {
+        private final CellType cell;
+        private final int input;
+        private final int hidden;
+        private final int layers;
+        private final int gates;
+        private final PackedMatrix[] inputWeights;     // W_ihᵀ [in, G*H] per layer
+        private final PackedMatrix[] recurrentWeights; // W_hhᵀ [H, G*H] per layer
+        private final float[][] bias;                  // folded biases [G*H] per layer
+        private final float[][] bhn;                   // GRU: b_hn [H] per layer, else null
+
+        private Weights(RecurrentLayer layer) {
+            this.cell = layer.cell();
+            this.input = layer.inputSize();
+            this.hidden = layer.hiddenSize();
+            this.layers = layer.numLayers();
+            this.gates = cell.gates();
+            for (Parameter p : layer.parameters()) {
+                if (p.name().endsWith("_reverse")) {
+                    throw new IllegalArgumentException("layer: a bidirectional layer cannot run as a stream "
+                            + "(its reverse direction needs the whole sequence); parameter " + p.name());
+                }
+            }
+            int gh = gates * hidden;
+            inputWeights = new PackedMatrix[layers];
+            recurrentWeights = new PackedMatrix[layers];
+            bias = new float[layers][gh];
+            bhn = cell == CellType.GRU ? new float[layers][hidden] : null;
+            for (int k = 0; k < layers; k++) {
+                int in = k == 0 ? input : hidden;
+                float[] wih = layer.parameter("weight_ih_l" + k).value();
+                float[] whh = layer.parameter("weight_hh_l" + k).value();
+                float[] bih = layer.parameter("bias_ih_l" + k).value();
+                float[] bhh = layer.parameter("bias_hh_l" + k).value();
+                inputWeights[k] = Sgemm.packB(true, in, gh, wih, 0, in);
+                recurrentWeights[k] = Sgemm.packB(true, hidden, gh, whh, 0, hidden);
+                // the same float sums as a pass of the layer, so that the results agree bitwise
+                int folded = cell == CellType.GRU ? 2 * hidden : gh;
+                for (int j = 0; j < folded; j++) {
+                    bias[k][j] = bih[j] + bhh[j];
+                }
+                for (int j = folded; j < gh; j++) {
+                    bias[k][j] = bih[j];
+                }
+                if (bhn != null) {
+                    System.arraycopy(bhh, 2 * hidden, bhn[k], 0, hidden);
+                }
+            }
+        }
+
+        /**
+         * Copies and packs the current weights of {@code layer}. The result does not follow later
+         * changes to the layer.
+         *
+         * @throws IllegalArgumentException if {@code layer} is null or bidirectional
+         */
+        public static Weights of(RecurrentLayer layer) {
+            if (layer == null) {
+                throw new IllegalArgumentException("layer: expected a RecurrentLayer, got null");
+            }
+            return new Weights(layer);
+        }
+
+        /**
+         * A new stream of batch size {@code batch} on these weights, with zero state.
+         *
+         * @throws IllegalArgumentException if {@code batch < 1}, or the buffers of that batch would
+         *                                  not fit in a Java array
+         */
+        public RecurrentStream newStream(int batch) {
+            checkBatch(batch);
+            long widest = (long) batch * Math.max(gates * hidden, input);
+            if (widest > Integer.MAX_VALUE - 64) {
+                throw new IllegalArgumentException("batch: " + batch + " rows of " + Math.max(gates * hidden, input)
+                        + " floats do not fit in one Java array");
+            }
+            return new RecurrentStream(this, batch);
+        }
+
+        public CellType cell() {
+            return cell;
+        }
+
+        public int inputSize() {
+            return input;
+        }
+
+        public int hiddenSize() {
+            return hidden;
+        }
+
+        public int numLayers() {
+            return layers;
+        }
+
+        boolean sameShapeAs(Weights o) {
+            return cell == o.cell && input == o.input && hidden == o.hidden && layers == o.layers;
+        }
+
+        String describe() {
+            return cell.cliName() + ", input " + input + ", hidden " + hidden + ", layers " + layers;
+        }
+
+        @Override
+        public String toString() {
+            return "RecurrentStream.Weights[" + describe() + "]";
+        }
+    }
+}
