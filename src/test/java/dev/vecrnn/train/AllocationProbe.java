@@ -6,30 +6,34 @@ import java.lang.management.ManagementFactory;
 public final class AllocationProbe {
     private AllocationProbe() {}
 
-    /** How long to keep measuring while the JIT has not yet compiled the code under test. */
-    private static final long PATIENCE_NANOS = 30_000_000_000L;
+    /** Most measured rounds before giving up on the JIT. */
+    private static final int MAX_ROUNDS = 20;
+    /** A round at or below this many bytes ends the search: the code is warm and allocation-free. */
+    private static final long QUIET_BYTES = 256;
 
     /**
-     * Runs {@code body} {@code warmups} times, then measures the bytes allocated by {@code runs}
-     * more runs. Until C2 has compiled the Vector API code it runs interpreted and boxes every
-     * vector, so on a slow or loaded machine the first measurements see JIT warm-up, not the
-     * code's steady state: measurement rounds repeat (for up to 30 s) until one allocates
-     * nothing, and the smallest round is returned.
+     * Runs {@code body} {@code warmups} times untimed, then measures the bytes allocated by
+     * {@code runs} more runs; returns the smallest count over up to {@value #MAX_ROUNDS} such
+     * rounds (fewer once a round is quiet).
+     *
+     * <p>Why the best of several rounds: Vector API code allocates a heap object per vector until
+     * C2 has compiled it (interpreted, it boxes every vector), and C2 compiles in the background,
+     * so on a loaded machine the first measured round can still run interpreted code. A real
+     * allocation in the code under test shows in every round and still fails the caller.
      */
     public static long bytesAllocated(int warmups, int runs, Runnable body) {
         for (int i = 0; i < warmups; i++) {
             body.run();
         }
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long deadline = System.nanoTime() + PATIENCE_NANOS;
         long best = Long.MAX_VALUE;
-        do {
+        for (int round = 0; round < MAX_ROUNDS && best > QUIET_BYTES; round++) {
             long before = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < runs; i++) {
                 body.run();
             }
             best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
-        } while (best > 0 && System.nanoTime() < deadline);
+        }
         return best;
     }
 }
