@@ -35,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "DIR/results.json and PNG plots; prints the results table on stdout and progress on stderr."})
 final class CompareCommand implements Callable<Integer> {
     /** Steps per run of the default preset: sized so the whole study takes about three minutes on 2 cores. */
-    static final int DEFAULT_STEPS = 1000;
+    static final int DEFAULT_STEPS = 1500;
     /** Steps per run of the full preset. */
     static final int FULL_STEPS = 5000;
 
@@ -69,7 +69,7 @@ final class CompareCommand implements Callable<Integer> {
     int batch;
 
     @Option(names = "--lr", description = "Adam learning rate for every cell (default: per cell: rnn_tanh 1e-3, "
-            + "irnn 1e-4, lstm 3e-3, gru 3e-3, rnn_relu 1e-4)")
+            + "irnn 1e-4, lstm 1e-2, gru 3e-3, rnn_relu 1e-4)")
     Double lr;
 
     @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clipping threshold, 0 = off "
@@ -259,7 +259,10 @@ final class CompareCommand implements Callable<Integer> {
 
     private String commandLine() {
         List<String> args = spec == null ? List.of() : spec.commandLine().getParseResult().originalArgs();
-        return "vecrnn compare" + (args.isEmpty() ? "" : " " + String.join(" ", args));
+        // the parse result holds the whole command line, subcommand name included
+        int from = args.indexOf(spec.name());
+        List<String> own = from >= 0 ? args.subList(from + 1, args.size()) : args;
+        return "vecrnn compare" + (own.isEmpty() ? "" : " " + String.join(" ", own));
     }
 
     /** The 1-minute system load average (NaN where the OS does not say). */

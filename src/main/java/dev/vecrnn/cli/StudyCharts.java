@@ -115,11 +115,17 @@ final class StudyCharts {
                         task.cliName, length, window, config.hidden(), config.batch()))
                 .xAxisTitle("training step").yAxisTitle(task.metric + " (log scale)").build();
         style(chart);
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMax((double) config.steps());
+        chart.getStyler().setXAxisDecimalPattern("0");
         double maxStep = 1;
         for (StudyRun.Result r : rs) {
             float[] c = r.lossCurve();
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
+            // At most ~400 points per line. Keeping the first point breaks the equal spacing, which
+            // also makes XChart choose round tick values instead of labelling every n-th point.
+            int stride = Math.max(1, c.length / 400);
             double sum = 0;
             for (int i = 0; i < c.length; i++) {
                 sum += c[i];
@@ -127,7 +133,8 @@ final class StudyCharts {
                     sum -= c[i - window];
                 }
                 double avg = sum / Math.min(i + 1, window);
-                if (avg > 0 && Double.isFinite(avg)) {
+                boolean keep = i == 0 || (i + 1) % stride == 0 || i == c.length - 1;
+                if (keep && avg > 0 && Double.isFinite(avg)) {
                     xs.add((double) (i + 1));
                     ys.add(avg);
                 }
@@ -184,13 +191,15 @@ final class StudyCharts {
         return chart;
     }
 
+    /** Adds the points a log axis (if the chart has one) can show: finite, and positive on a log axis. */
     private static void addPositive(XYChart chart, String name, List<Double> xs, List<Double> ys, Color color,
                                     BasicStroke stroke, boolean markers) {
+        boolean log = chart.getStyler().isYAxisLogarithmic();
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (int i = 0; i < xs.size(); i++) {
             double v = ys.get(i);
-            if (v > 0 && Double.isFinite(v)) {
+            if (Double.isFinite(v) && (!log || v > 0)) {
                 x.add(xs.get(i));
                 y.add(v);
             }
@@ -205,25 +214,31 @@ final class StudyCharts {
         s.setLineStyle(stroke);
     }
 
-    /** One panel per cell: ‖∂ℓ/∂h‖ against lag, dashed at initialisation, solid after training, a colour per T. */
+    /**
+     * One panel per cell: ‖∂ℓ/∂h‖ against lag, dashed at initialisation, solid after training, a
+     * colour per T. The y axis is log10 of the norm on a linear scale: a vanishing gradient spans
+     * tens of decades, more than a logarithmic XChart axis can label legibly.
+     */
     static List<XYChart> gradientCharts(StudyTask task, List<StudyRun.Result> rs) {
         List<XYChart> charts = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>(new TreeSet<>(rs.stream().map(StudyRun.Result::length).toList()));
         for (StudyCell cell : rs.stream().map(StudyRun.Result::cell).distinct().toList()) {
             XYChart chart = new XYChartBuilder().width(640).height(440)
                     .title(task.cliName + ", " + cell.cliName + ": ‖∂ℓ/∂h_t‖ vs lag (dashed: init, solid: trained)")
-                    .xAxisTitle("lag T-1-t (steps to the loss)").yAxisTitle("gradient norm (log scale)").build();
+                    .xAxisTitle("lag T-1-t (steps to the loss)").yAxisTitle("log10 ‖∂ℓ/∂h_t‖").build();
             style(chart);
+            chart.getStyler().setYAxisLogarithmic(false);
             chart.getStyler().setXAxisDecimalPattern("0");
-            chart.getStyler().setYAxisDecimalPattern("0E0");
+            chart.getStyler().setYAxisDecimalPattern("0.#");
+            chart.getStyler().setXAxisMin(0.0);
             for (StudyRun.Result r : rs.stream().filter(x -> x.cell() == cell).toList()) {
                 Color c = LENGTH_COLORS[lengths.indexOf(r.length()) % LENGTH_COLORS.length];
                 List<Double> lags = new ArrayList<>();
                 for (int k : r.gradInit().lags()) {
                     lags.add((double) k);
                 }
-                addPositive(chart, "T=" + r.length() + " init", lags, boxed(r.gradInit().hNorms()), c, DASHED, false);
-                addPositive(chart, "T=" + r.length() + " trained", lags, boxed(r.gradTrained().hNorms()), c, SOLID,
+                addPositive(chart, "T=" + r.length() + " init", lags, log10(r.gradInit().hNorms()), c, DASHED, false);
+                addPositive(chart, "T=" + r.length() + " trained", lags, log10(r.gradTrained().hNorms()), c, SOLID,
                         true);
             }
             if (!chart.getSeriesMap().isEmpty()) {
@@ -231,6 +246,15 @@ final class StudyCharts {
             }
         }
         return charts;
+    }
+
+    /** log10 of each value; NaN (a point left out) where the value is 0, an underflow. */
+    private static List<Double> log10(double[] v) {
+        List<Double> out = new ArrayList<>(v.length);
+        for (double x : v) {
+            out.add(x > 0 ? Math.log10(x) : Double.NaN);
+        }
+        return out;
     }
 
     private static List<Double> boxed(double[] v) {
@@ -250,7 +274,7 @@ final class StudyCharts {
                     .title(String.format(Locale.ROOT, "%s: training %s, H = %d, B = %d, %d thread(s)", task.cliName,
                             flops ? "GFLOP/s" : "sequences/s", config.hidden(), config.batch(), config.threads()))
                     .xAxisTitle("cell").yAxisTitle(flops ? "GFLOP/s" : "sequences/s").build();
-            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
             chart.getStyler().setChartBackgroundColor(Color.WHITE);
             for (int t : new TreeSet<>(rs.stream().map(StudyRun.Result::length).toList())) {
                 List<Double> ys = new ArrayList<>();

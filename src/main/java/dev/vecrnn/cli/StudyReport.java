@@ -184,7 +184,8 @@ final class StudyReport {
         sb.append("\n## Gradients through time\n\n");
         sb.append("‖∂ℓ/∂h_t‖ of the last step's loss ℓ, against the lag T−1−t, per sequence, averaged over ")
                 .append(config.probeBatch()).append(" held-out sequences; at initialisation and after training. ")
-                .append("A vanishing gradient falls by orders of magnitude over the sequence.\n\n");
+                .append("A vanishing gradient falls by orders of magnitude over the sequence. A norm of 0 means the ")
+                .append("gradient underflowed float32 (below ~1e-45); the plots leave such points out.\n\n");
         sb.append(gradientTable(results)).append('\n');
         sb.append("## Plots\n\n");
         for (String c : meta.charts()) {

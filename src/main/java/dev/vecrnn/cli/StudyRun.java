@@ -24,8 +24,6 @@ final class StudyRun {
     /** Called after each step with the step count so far, the step's loss and the last validation metric. */
     interface Progress {
         void step(long done, double loss, double lastValidation);
-
-        Progress NONE = (done, loss, val) -> { };
     }
 
     /** Stream seeds: fixed offsets of the study seed so that every cell sees the same data. */

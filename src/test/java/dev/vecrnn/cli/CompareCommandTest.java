@@ -136,6 +136,44 @@ class CompareCommandTest {
         assertThat(md).contains("10·ln 8/(T+20)").contains("T = 5: 0.8318").contains("T = 8: 0.7427");
     }
 
+    private static StudyConfig configOf(String... args) {
+        CompareCommand c = new CompareCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c.config();
+    }
+
+    @Test
+    void presetsAndOverrides() {
+        StudyConfig def = configOf();
+        assertThat(def.preset()).isEqualTo("default");
+        assertThat(def.plan()).containsOnlyKeys(StudyTask.ADDING);
+        assertThat(def.plan().get(StudyTask.ADDING)).containsExactly(50, 100, 200);
+        assertThat(def.cells()).containsExactly(StudyCell.RNN_TANH, StudyCell.IRNN, StudyCell.LSTM, StudyCell.GRU);
+        assertThat(def.steps()).isEqualTo(CompareCommand.DEFAULT_STEPS);
+        assertThat(def.hidden()).isEqualTo(64);
+        assertThat(def.threads()).isEqualTo(1);
+        assertThat(def.out()).isEqualTo(Path.of("compare-report"));
+        assertThat(def.lr(StudyCell.IRNN)).isLessThan(def.lr(StudyCell.RNN_TANH));
+
+        StudyConfig full = configOf("--preset", "full");
+        assertThat(full.plan().keySet()).containsExactly(StudyTask.ADDING, StudyTask.COPY);
+        assertThat(full.plan().get(StudyTask.ADDING)).containsExactly(50, 100, 200, 400);
+        assertThat(full.plan().get(StudyTask.COPY)).containsExactly(100, 200);
+        assertThat(full.steps()).isEqualTo(CompareCommand.FULL_STEPS);
+        assertThat(full.runCount()).isEqualTo(24);
+
+        StudyConfig copy = configOf("--task", "copy", "--cells", "gru,rnn_relu,gru", "--lr", "0.005");
+        assertThat(copy.plan()).containsOnlyKeys(StudyTask.COPY);
+        assertThat(copy.plan().get(StudyTask.COPY)).containsExactly(50, 100);
+        assertThat(copy.cells()).containsExactly(StudyCell.GRU, StudyCell.RNN_RELU);
+        assertThat(copy.lr(StudyCell.GRU)).isEqualTo(0.005);
+        assertThat(copy.lr(StudyCell.RNN_RELU)).isEqualTo(0.005);
+
+        StudyConfig fullCopy = configOf("--preset", "full", "--task", "copy", "--lengths", "30");
+        assertThat(fullCopy.plan().get(StudyTask.COPY)).containsExactly(30);
+        assertThat(fullCopy.steps()).isEqualTo(CompareCommand.FULL_STEPS);
+    }
+
     @Test
     void badArgumentsExitTwoWithAMessage() {
         record Case(String expected, String... args) {}
