@@ -30,8 +30,11 @@ import java.util.Arrays;
  * term in index order, the recurrent product {@code h·W_hhᵀ} starts from zero the same way, and the
  * same fused gate kernels combine them. Only where the products run differs (here one step at a
  * time; there one GEMM over all steps), which changes no bit, because every GEMM, the
- * {@link MatVec} kernel used at batch 1 included, computes each element by that one sequence of
- * operations (see {@code Sgemm}).
+ * {@code MatVec} kernel used at batch 1 included, computes each element by that one sequence of
+ * operations (see {@code Sgemm}). This presumes gate kernels that give the same bits wherever and
+ * whenever they run: kernels built on the JDK's vector {@code EXP}/{@code TANH} can differ in the
+ * last bit between interpreted and JIT-compiled code, so while the JVM warms up a stream and a
+ * pass (or two passes) may differ by an ulp here and there.
  *
  * <h2>Weights: a snapshot, shared</h2>
  * {@link Weights#of} copies and packs the layer's weights once (the layout the kernels read, as a
@@ -41,12 +44,24 @@ import java.util.Arrays;
  * {@code Weights} is immutable, so any number of streams on any number of threads may share one
  * (no copy of the weights per stream).
  *
+ * <h2>Chunks</h2>
+ * When inputs arrive a few frames at a time, {@link #steps} runs a chunk of {@code T} steps at
+ * once with the same results: the input projection of the whole chunk is one GEMM (as in a
+ * full-sequence pass), so at batch 1 it reads {@code W_ih} once per chunk instead of once per
+ * step, which is about half the weight traffic of a step.
+ *
  * <h2>Threads and memory</h2>
  * A stream is not thread-safe: one thread steps it at a time (different streams on different
  * threads need no coordination; each stream owns all the memory it writes). A step allocates
  * nothing once the calling thread has done a step of this shape. At batch 1 a step is two
- * matrix-vector products per layer ({@link MatVec}); at larger batches two small GEMMs
- * ({@code Sgemm.sgemmPacked}). A step runs on the calling thread only.
+ * matrix-vector products per layer ({@code MatVec}, vectorised over the packed weights); at larger
+ * batches two small GEMMs ({@code Sgemm.sgemmPacked}). A step runs on the calling thread only;
+ * the layer's thread team is not used.
+ *
+ * <h2>Cost</h2>
+ * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
+ * with I = H = 256). Once that exceeds the core's L2 cache, the step is bound by the bandwidth of
+ * the next cache level, not by arithmetic; larger batches and chunks amortise the reads.
  */
 public final class RecurrentStream {
     private final int batch;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.vecrnn.kernel.GateKernels;
 import dev.vecrnn.mem.ThreadTeam;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,7 +84,7 @@ class RecurrentStreamTest {
     static final boolean TIER_DEPENDENT_KERNELS = usesJdkTranscendentals();
 
     private static boolean usesJdkTranscendentals() {
-        try (var in = dev.vecrnn.kernel.GateKernels.class.getResourceAsStream("VectorGateKernels.class")) {
+        try (var in = GateKernels.class.getResourceAsStream("VectorGateKernels.class")) {
             if (in == null) {
                 return false;
             }
@@ -283,14 +284,12 @@ class RecurrentStreamTest {
         String skipped = null;
         for (CellType cell : CellType.values()) {
             for (int batch : new int[] {1, 3}) {
-                if (cell == CellType.LSTM) {
-                    // the stream cannot do better than the gate kernel it calls: check that alone first
-                    long kernel = lstmKernelAllocation(batch);
-                    if (kernel > 0) {
-                        skipped = "GateKernels.lstmForward itself allocates " + kernel + " bytes per 200 warm calls"
-                                + " on this build (vector boxing), so an lstm stream cannot be allocation-free";
-                        continue;
-                    }
+                // the stream cannot do better than the gate kernel it calls: check that alone first
+                long kernel = gateKernelAllocation(cell, batch);
+                if (kernel > 0) {
+                    skipped = "the " + cell + " gate kernel itself allocates " + kernel + " bytes per 200 warm calls"
+                            + " on this build and width (vector boxing), so its stream cannot be allocation-free";
+                    continue;
                 }
                 RecurrentStream stream = RecurrentStream.of(layer(cell, 2, 1), batch);
                 float[] xt = TestData.uniform(new SplittableRandom(3), batch * I, 1.0);
@@ -327,16 +326,24 @@ class RecurrentStreamTest {
         return bytes;
     }
 
-    private static long lstmKernelAllocation(int rows) {
-        int gh = 4 * H;
+    private static long gateKernelAllocation(CellType cell, int rows) {
+        int gh = cell.gates() * H;
         SplittableRandom rnd = new SplittableRandom(1);
         float[] gx = TestData.uniform(rnd, rows * gh, 1.0);
         float[] gh0 = TestData.uniform(rnd, rows * gh, 1.0);
+        float[] bhn = TestData.uniform(rnd, H, 1.0);
         float[] c = new float[rows * H];
         float[] h = new float[rows * H];
+        float[] hNew = new float[rows * H];
         return warmAllocation(() -> {
             for (int i = 0; i < 200; i++) {
-                dev.vecrnn.kernel.GateKernels.lstmForward(rows, H, gx, 0, H, gh0, 0, H, gh, c, 0, c, 0, h, 0, H, false);
+                switch (cell) {
+                    case LSTM -> GateKernels.lstmForward(rows, H, gx, 0, H, gh0, 0, H, gh, c, 0, c, 0, h, 0, H, false);
+                    case GRU -> GateKernels.gruForward(rows, H, gx, 0, H, gh0, 0, H, gh, bhn, 0, h, 0, hNew, 0,
+                            null, 0, H, false);
+                    case RNN_TANH -> GateKernels.rnnTanhForward(rows, H, gx, 0, gh0, 0, gh, h, 0, H);
+                    case RNN_RELU -> GateKernels.rnnReluForward(rows, H, gx, 0, gh0, 0, gh, h, 0, H);
+                }
             }
         });
     }
