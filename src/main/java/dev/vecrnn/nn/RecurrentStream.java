@@ -30,8 +30,11 @@ import java.util.Arrays;
  * term in index order, the recurrent product {@code h·W_hhᵀ} starts from zero the same way, and the
  * same fused gate kernels combine them. Only where the products run differs (here one step at a
  * time; there one GEMM over all steps), which changes no bit, because every GEMM, the
- * {@link MatVec} kernel used at batch 1 included, computes each element by that one sequence of
- * operations (see {@code Sgemm}).
+ * {@code MatVec} kernel used at batch 1 included, computes each element by that one sequence of
+ * operations (see {@code Sgemm}). This presumes gate kernels that give the same bits wherever and
+ * whenever they run: kernels built on the JDK's vector {@code EXP}/{@code TANH} can differ in the
+ * last bit between interpreted and JIT-compiled code, so while the JVM warms up a stream and a
+ * pass (or two passes) may differ by an ulp here and there.
  *
  * <h2>Weights: a snapshot, shared</h2>
  * {@link Weights#of} copies and packs the layer's weights once (the layout the kernels read, as a
@@ -41,12 +44,24 @@ import java.util.Arrays;
  * {@code Weights} is immutable, so any number of streams on any number of threads may share one
  * (no copy of the weights per stream).
  *
+ * <h2>Chunks</h2>
+ * When inputs arrive a few frames at a time, {@link #steps} runs a chunk of {@code T} steps at
+ * once with the same results: the input projection of the whole chunk is one GEMM (as in a
+ * full-sequence pass), so at batch 1 it reads {@code W_ih} once per chunk instead of once per
+ * step, which is about half the weight traffic of a step.
+ *
  * <h2>Threads and memory</h2>
  * A stream is not thread-safe: one thread steps it at a time (different streams on different
  * threads need no coordination; each stream owns all the memory it writes). A step allocates
  * nothing once the calling thread has done a step of this shape. At batch 1 a step is two
- * matrix-vector products per layer ({@link MatVec}); at larger batches two small GEMMs
- * ({@code Sgemm.sgemmPacked}). A step runs on the calling thread only.
+ * matrix-vector products per layer ({@code MatVec}, vectorised over the packed weights); at larger
+ * batches two small GEMMs ({@code Sgemm.sgemmPacked}). A step runs on the calling thread only;
+ * the layer's thread team is not used.
+ *
+ * <h2>Cost</h2>
+ * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
+ * with I = H = 256). Once that exceeds the core's L2 cache, the step is bound by the bandwidth of
+ * the next cache level, not by arithmetic; larger batches and chunks amortise the reads.
  */
 public final class RecurrentStream {
     private final int batch;
@@ -55,22 +70,21 @@ public final class RecurrentStream {
     // state and scratch, all owned by this stream
     private final float[][] h;      // per layer: hidden state [B, H]
     private final float[][] c;      // per layer: cell state [B, H] (LSTM), else null
-    private final float[] gx;       // input projection plus biases [B, G*H]
     private final float[] gh;       // recurrent product [B, G*H]
-    private final float[] hNext;    // GRU's new h [B, H]: its kernel reads h_{t-1} while writing h_t
     private final float[] out;      // what step() returns [B, H]
+    private float[] gx = new float[0];   // input projection plus biases [T*B, G*H], grown to the largest chunk
+    private float[] midA = new float[0]; // outputs of layers below the last [T*B, H] (even layers)
+    private float[] midB = new float[0]; // (odd layers)
 
     private RecurrentStream(Weights weights, int batch) {
         this.weights = weights;
         this.batch = batch;
         int bh = batch * weights.hidden;
-        int bgh = batch * weights.gates * weights.hidden;
         h = new float[weights.layers][bh];
         c = weights.cell == CellType.LSTM ? new float[weights.layers][bh] : null;
-        gx = new float[bgh];
-        gh = new float[bgh];
-        hNext = weights.cell == CellType.GRU ? new float[bh] : null;
+        gh = new float[batch * weights.gates * weights.hidden];
         out = new float[bh];
+        ensureChunk(1);
     }
 
     /**
@@ -98,7 +112,8 @@ public final class RecurrentStream {
             throw new IllegalArgumentException("xt: expected shape [B, I] = [" + batch + ", " + weights.input + "] ("
                     + n + " floats), got " + (xt == null ? "null" : xt.length + " floats"));
         }
-        return run(xt, 0);
+        run(xt, 0, 1, out, 0);
+        return out;
     }
 
     /**
@@ -110,56 +125,116 @@ public final class RecurrentStream {
      *                                  floats from {@code offset}
      */
     public float[] step(float[] x, int offset) {
-        int n = batch * weights.input;
-        if (x == null || offset < 0 || (long) offset + n > x.length) {
-            throw new IllegalArgumentException("x: expected shape [B, I] = [" + batch + ", " + weights.input + "] ("
-                    + n + " floats) from offset " + offset + ", got "
-                    + (x == null ? "null" : "an array of " + x.length + " floats"));
-        }
-        return run(x, offset);
+        checkInput("x", x, offset, 1);
+        run(x, offset, 1, out, 0);
+        return out;
     }
 
-    private float[] run(float[] x, int offset) {
+    /**
+     * {@code T} timesteps at once, for inputs that arrive in chunks (frames buffered by an audio
+     * device, a batch of log lines): reads {@code x [T, B, I]} from {@code xOffset}, writes the last
+     * layer's hidden states {@code [T, B, H]} to {@code out} from {@code outOffset}, and leaves the
+     * state after the last step. Bitwise the same as {@code T} calls of {@link #step}, but the input
+     * projection of all {@code T} steps is one GEMM, as in a full-sequence pass, so each weight
+     * matrix {@code W_ih} is read once per chunk instead of once per step. The first chunk of a
+     * new, larger T allocates scratch for it; later chunks of at most that size allocate nothing.
+     *
+     * @throws IllegalArgumentException if {@code T < 1}, or {@code x} or {@code out} is null or too
+     *                                  short, naming the argument, the expected and the actual size
+     */
+    public void steps(float[] x, int xOffset, int T, float[] out, int outOffset) {
+        if (T < 1) {
+            throw new IllegalArgumentException("T: expected >= 1 timesteps, got " + T);
+        }
+        checkInput("x", x, xOffset, T);
+        long n = (long) T * batch * weights.hidden;
+        if (out == null || outOffset < 0 || outOffset + n > out.length) {
+            throw new IllegalArgumentException("out: expected room for [T, B, H] = [" + T + ", " + batch + ", "
+                    + weights.hidden + "] (" + n + " floats) from offset " + outOffset + ", got "
+                    + (out == null ? "null" : "an array of " + out.length + " floats"));
+        }
+        if ((long) T * batch * Math.max(weights.gates * weights.hidden, weights.input) > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("T: a chunk of " + T + " steps of batch " + batch
+                    + " needs more scratch than a Java array holds; use shorter chunks");
+        }
+        ensureChunk(T);
+        run(x, xOffset, T, out, outOffset);
+    }
+
+    private void checkInput(String name, float[] x, int offset, int T) {
+        long n = (long) T * batch * weights.input;
+        if (x == null || offset < 0 || offset + n > x.length) {
+            String shape = T == 1 ? "[B, I] = [" + batch + ", " + weights.input + "]"
+                    : "[T, B, I] = [" + T + ", " + batch + ", " + weights.input + "]";
+            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + n + " floats) from offset "
+                    + offset + ", got " + (x == null ? "null" : "an array of " + x.length + " floats"));
+        }
+    }
+
+    /** Grows the chunk scratch to T steps (allocating only when T exceeds every earlier chunk). */
+    private void ensureChunk(int T) {
+        int rows = T * batch;
+        int gates = weights.gates * weights.hidden;
+        if (gx.length < rows * gates) {
+            gx = new float[rows * gates];
+        }
+        if (weights.layers > 1 && midA.length < rows * weights.hidden) {
+            midA = new float[rows * weights.hidden];
+            midB = weights.layers > 2 ? new float[rows * weights.hidden] : midB;
+        }
+    }
+
+    /**
+     * T steps, layer by layer as a full-sequence pass does: the input projection of all T*B rows
+     * (biases, then += in·W_ihᵀ), then per step the recurrent product and the gate kernel.
+     */
+    private void run(float[] x, int xOffset, int T, float[] dst, int dstOffset) {
         final Weights w = weights;
         final int B = batch;
         final int H = w.hidden;
         final int GH = w.gates * H;
+        final int BH = B * H;
+        final int rows = T * B;
         float[] in = x;
-        int inOff = offset;
+        int inOff = xOffset;
         int inSize = w.input;
         for (int k = 0; k < w.layers; k++) {
+            boolean last = k == w.layers - 1;
+            float[] lout = last ? dst : (k % 2 == 0 ? midA : midB);
+            int loutOff = last ? dstOffset : 0;
             float[] hk = h[k];
             float[] bias = w.bias[k];
-            for (int r = 0; r < B; r++) {
+            for (int r = 0; r < rows; r++) {
                 System.arraycopy(bias, 0, gx, r * GH, GH);
             }
-            product(in, inOff, inSize, w.inputWeights[k], 1f, gx);
-            product(hk, 0, H, w.recurrentWeights[k], 0f, gh);
-            switch (w.cell) {
-                case LSTM -> GateKernels.lstmForward(B, H, gx, 0, H, gh, 0, H, GH,
-                        c[k], 0, c[k], 0, hk, 0, H, false);
-                case GRU -> {
-                    GateKernels.gruForward(B, H, gx, 0, H, gh, 0, H, GH, w.bhn[k], 0,
-                            hk, 0, hNext, 0, null, 0, H, false);
-                    System.arraycopy(hNext, 0, hk, 0, B * H);
+            product(rows, in, inOff, inSize, w.inputWeights[k], 1f, gx);
+            for (int t = 0; t < T; t++) {
+                int g = t * B * GH;
+                int o = loutOff + t * BH;
+                product(B, hk, 0, H, w.recurrentWeights[k], 0f, gh);
+                switch (w.cell) {
+                    case LSTM -> GateKernels.lstmForward(B, H, gx, g, H, gh, 0, H, GH,
+                            c[k], 0, c[k], 0, lout, o, H, false);
+                    // reads h_{t-1} (hk) while writing h_t, so into the output slot first
+                    case GRU -> GateKernels.gruForward(B, H, gx, g, H, gh, 0, H, GH, w.bhn[k], 0,
+                            hk, 0, lout, o, null, 0, H, false);
+                    case RNN_TANH -> GateKernels.rnnTanhForward(B, H, gx, g, gh, 0, GH, lout, o, H);
+                    case RNN_RELU -> GateKernels.rnnReluForward(B, H, gx, g, gh, 0, GH, lout, o, H);
                 }
-                case RNN_TANH -> GateKernels.rnnTanhForward(B, H, gx, 0, gh, 0, GH, hk, 0, H);
-                case RNN_RELU -> GateKernels.rnnReluForward(B, H, gx, 0, gh, 0, GH, hk, 0, H);
+                System.arraycopy(lout, o, hk, 0, BH);
             }
-            in = hk;
-            inOff = 0;
+            in = lout;
+            inOff = loutOff;
             inSize = H;
         }
-        System.arraycopy(h[w.layers - 1], 0, out, 0, B * H);
-        return out;
     }
 
-    /** {@code y = a·Wᵀ + beta*y} for this stream's B rows of {@code a}: a matrix-vector product at B = 1. */
-    private void product(float[] a, int offA, int k, PackedMatrix wT, float beta, float[] y) {
-        if (batch == 1) {
+    /** {@code y = a·Wᵀ + beta*y} for {@code m} rows of {@code a}: a matrix-vector product for one row. */
+    private static void product(int m, float[] a, int offA, int k, PackedMatrix wT, float beta, float[] y) {
+        if (m == 1) {
             MatVec.packed(1f, a, offA, wT, beta, y, 0);
         } else {
-            Sgemm.sgemmPacked(false, batch, 1f, a, offA, k, wT, 0, wT.cols(), beta, y, 0, wT.cols());
+            Sgemm.sgemmPacked(false, m, 1f, a, offA, k, wT, 0, wT.cols(), beta, y, 0, wT.cols());
         }
     }
 

@@ -29,8 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * (the layer on a team of {@code threads}, 1 by default). Times in µs per step.
  *
  * <p>A stream must read every weight once per step, the full-sequence pass only {@code W_hh} per
- * step (its input projection is one GEMM over all steps), so per step the stream moves about
- * twice the weight bytes: the interesting question is how close it gets.
+ * step (its input projection is one GEMM over all steps), so at batch 1, where reading the
+ * weights is the whole cost, a step moves about twice the bytes of a full-sequence step.
+ * {@code chunk} sits between the two: {@link RecurrentStream#steps} over {@value #CHUNK} frames at
+ * a time (input projection hoisted over the chunk), reported per step as well.
+ *
+ * <p>The first iterations run the Vector API interpreted (thousands of times slower); the warm-up
+ * is long enough for C2 to compile the kernels even on a busy machine.
  *
  * <p>The streams are per JMH thread over one shared {@link RecurrentStream.Weights}; with
  * {@code -t N} the rows show N threads stepping their own streams at once.
@@ -38,11 +43,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 2, jvmArgsPrepend = {BenchConfig.ADD_VECTOR, BenchConfig.PARALLEL_GC})
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class StreamBench {
     /** Steps of the full-sequence baseline (and of the input frames the stream cycles through). */
     static final int T = 100;
+    /** Frames per {@link RecurrentStream#steps} call of the {@code chunk} benchmark; divides T. */
+    static final int CHUNK = 10;
 
     /** The layer, its shared weights and the input frames; one per trial. */
     @State(Scope.Benchmark)
@@ -92,12 +99,14 @@ public class StreamBench {
     public static class Session {
         RecurrentStream stream;
         int t;
+        float[] chunkOut; // [CHUNK, B, H]
         ThreadTeam team;
         RecurrentLayer layer;
 
         @Setup(Level.Trial)
         public void setUp(Model m) {
             stream = m.weights.newStream(m.B);
+            chunkOut = new float[CHUNK * m.B * m.H];
             team = new ThreadTeam(RnnFixture.threadCount(m.threads));
             layer = m.newLayer(team);
         }
@@ -113,6 +122,15 @@ public class StreamBench {
         int t = s.t;
         s.t = t + 1 == T ? 0 : t + 1;
         return s.stream.step(m.x, t * m.B * m.I);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CHUNK)
+    public float[] chunk(Model m, Session s) {
+        int t = s.t;
+        s.t = t + CHUNK == T ? 0 : t + CHUNK;
+        s.stream.steps(m.x, t * m.B * m.I, CHUNK, s.chunkOut, 0);
+        return s.chunkOut;
     }
 
     @Benchmark
