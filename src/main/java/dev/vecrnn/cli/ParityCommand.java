@@ -34,7 +34,7 @@ final class ParityCommand {
         @Option(names = "--weights", required = true, description = "safetensors file with PyTorch-named parameters")
         Path weights;
 
-        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I] and optionally h0, c0 [L,B,H]")
+        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I], optionally h0, c0 [L,B,H]; for backward also dout [T,B,H], optionally dh_n, dc_n (forward ignores these)")
         Path inputs;
 
         @Option(names = "--out", required = true, description = "safetensors file to write (atomically)")
@@ -50,9 +50,8 @@ final class ParityCommand {
             CellType cellType = CellType.parse(cell);
             Map<String, Tensor> w = SafeTensors.read(weights);
             Map<String, Tensor> in = SafeTensors.read(inputs);
-            Set<String> allowed = backward()
-                    ? Set.of("x", "h0", "c0", "dout", "dh_n", "dc_n")
-                    : Set.of("x", "h0", "c0");
+            // forward accepts (and ignores) the upstream gradients, so one inputs file serves both commands
+            Set<String> allowed = Set.of("x", "h0", "c0", "dout", "dh_n", "dc_n");
             for (String name : in.keySet()) {
                 if (!allowed.contains(name)) {
                     throw new IllegalArgumentException("unknown tensor '" + name + "' in " + inputs

@@ -140,6 +140,22 @@ class ParityCommandTest {
     }
 
     @Test
+    void forwardIgnoresUpstreamGradientsSoOneInputsFileServesBoth() throws IOException {
+        Path fwd = tmp.resolve("f.safetensors");
+        Run r = run("forward", "--cell", "lstm", "--weights", fx("lstm_l1_t9b3i7h13.weights.safetensors").toString(),
+                "--inputs", fx("lstm_l1_t9b3i7h13.inputs.safetensors").toString(), "--out", fwd.toString(), "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, Tensor> got = SafeTensors.read(fwd);
+        Map<String, Tensor> expected = SafeTensors.read(fx("lstm_l1_t9b3i7h13.expected.safetensors"));
+        assertThat(got.keySet()).containsExactly("out", "h_n", "c_n");
+        float[] out = got.get("out").toFloats();
+        float[] ref = expected.get("out").toFloats();
+        for (int i = 0; i < ref.length; i++) {
+            assertThat((double) out[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4 + 1e-4 * Math.abs(ref[i])));
+        }
+    }
+
+    @Test
     void unknownCellListsTheValidOnes() {
         Run r = run("forward", "--cell", "transformer", "--weights", "w", "--inputs", "i", "--out", "o");
         assertThat(r.code()).isNotZero();
