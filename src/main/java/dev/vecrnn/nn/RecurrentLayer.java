@@ -103,6 +103,8 @@ public final class RecurrentLayer {
     private static final long MIN_FLOPS_PER_BARRIER = 200_000;
     /** Least work (flops) for which waking the team for one GEMM phase pays. */
     private static final long MIN_FLOPS_PER_RUN = 2_000_000;
+    /** Floats after the end of every workspace buffer: more than one vector at any width. */
+    private static final int KERNEL_SLACK = 32;
     private static final Pattern NAME = Pattern.compile("(weight|bias)_(ih|hh)_l(\\d+)(_reverse)?");
     private static final String[] KINDS = {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"};
     private static final String REVERSE = "_reverse";
@@ -199,6 +201,8 @@ public final class RecurrentLayer {
     private float[] passHn;
     private float[] passGh;
     private float[] passBias;
+    /** GRU's b_hn of every direction of the current layer, {@code [D*H]} in a padded buffer (see {@link #buffer}). */
+    private float[] passBhn;
     private PackedMatrix passPackIn;
     private float[] passDout;
     private float[] passDG;
@@ -712,11 +716,11 @@ public final class RecurrentLayer {
         final int GH = gates * H;
         final int DGH = D * GH;
         final int SL = D * L;
-        checkLength("x", x, "[T, B, I] = [" + T + ", " + B + ", " + I + "]", (long) T * B * I);
-        String stateShape = stateShape(B);
-        checkOptional("h0", h0, stateShape, (long) SL * B * H);
+        checkLength("x", x, "[T, B, I]", T, B, I);
+        String stateDims = stateDims();
+        checkOptional("h0", h0, stateDims, SL, B, H);
         if (cell == CellType.LSTM) {
-            checkOptional("c0", c0, stateShape, (long) SL * B * H);
+            checkOptional("c0", c0, stateDims, SL, B, H);
         } else if (c0 != null) {
             throw new IllegalArgumentException("c0: only an lstm has a cell state; pass null for " + cell.cliName());
         }
@@ -736,12 +740,13 @@ public final class RecurrentLayer {
         res.batch = B;
 
         passTraining = training;
-        passGh = ws.floats(Keys.GH, B * DGH);
-        passBias = ws.floats(Keys.BIAS, DGH);
+        passGh = buffer(Keys.GH, B * DGH);
+        passBias = buffer(Keys.BIAS, DGH);
+        passBhn = cell == CellType.GRU ? buffer(Keys.BHN, DH) : null;
         // layer 0 reads x in the pass's row order; training keeps a copy for the weight gradients
         float[] xs = x;
         if (training || packedLayout) {
-            xs = ws.floats(Keys.X_SAVED, N * I);
+            xs = buffer(Keys.X_SAVED, N * I);
             packRows(x, xs, I);
         }
         final int stateRows = B + N + (D - 1) * B;
@@ -749,16 +754,16 @@ public final class RecurrentLayer {
         int belowOff = 0;
         for (int k = 0; k < L; k++) {
             int in = k == 0 ? I : DH;
-            float[] states = training ? ws.floats(stateKey[k], stateRows * DH)
-                    : ws.floats(k % 2 == 0 ? Keys.INFER_H0 : Keys.INFER_H1, stateRows * DH);
-            float[] gatesBuf = training ? ws.floats(actKey[k], N * DGH) : ws.floats(Keys.INFER_GATES, N * DGH);
+            float[] states = training ? buffer(stateKey[k], stateRows * DH)
+                    : buffer(k % 2 == 0 ? Keys.INFER_H0 : Keys.INFER_H1, stateRows * DH);
+            float[] gatesBuf = training ? buffer(actKey[k], N * DGH) : buffer(Keys.INFER_GATES, N * DGH);
             float[] cells = null;
             if (cell == CellType.LSTM) {
                 // training saves every step's c in the layout of h; inference updates one row per sequence in place
-                cells = training ? ws.floats(cellKey[k], stateRows * DH) : ws.floats(Keys.INFER_C, B * DH);
+                cells = training ? buffer(cellKey[k], stateRows * DH) : buffer(Keys.INFER_C, B * DH);
                 loadStates(cells, training ? B + N : 0, c0, k);
             }
-            float[] hn = cell == CellType.GRU && training ? ws.floats(hnKey[k], N * DH) : null;
+            float[] hn = cell == CellType.GRU && training ? buffer(hnKey[k], N * DH) : null;
             loadStates(states, B + N, h0, k);
 
             // both biases enter the input projection, except b_hn which sits inside r * (W_hn h + b_hn)
@@ -771,6 +776,11 @@ public final class RecurrentLayer {
                 }
                 for (int j = folded; j < GH; j++) {
                     bias[d * GH + j] = bih[s][j];
+                }
+            }
+            if (cell == CellType.GRU) {
+                for (int d = 0; d < D; d++) {
+                    System.arraycopy(bhh[k * D + d], 2 * H, passBhn, d * H, H);
                 }
             }
             float[] wStacked = stackedInputWeights(k, in);
@@ -812,7 +822,7 @@ public final class RecurrentLayer {
             below = states;
             belowOff = B * DH;
             if (drop && k < L - 1) {
-                float[] dropped = ws.floats(dropKey[k], N * DH);
+                float[] dropped = buffer(dropKey[k], N * DH);
                 applyDropout(states, B * DH, dropped, dropoutLayerKey(dropKeyBase, k));
                 below = dropped;
                 belowOff = 0;
@@ -834,7 +844,7 @@ public final class RecurrentLayer {
             return wih[k];
         }
         int size = gates * hiddenSize * in;
-        float[] stacked = ws.floats(Keys.WIH_STACKED, directions * size);
+        float[] stacked = buffer(Keys.WIH_STACKED, directions * size);
         for (int d = 0; d < directions; d++) {
             System.arraycopy(wih[k * directions + d], 0, stacked, d * size, size);
         }
@@ -858,7 +868,7 @@ public final class RecurrentLayer {
             int pw = Math.max(1, packRec[d].panelWidth());
             unitBlock = pw * ((MIN_UNIT_BLOCK + pw - 1) / pw);
         }
-        float[] inter = ws.floats(Keys.WHH_INTERLEAVED, GH * H);
+        float[] inter = buffer(Keys.WHH_INTERLEAVED, GH * H);
         float[] w = whh[k * directions + d];
         for (int u0 = 0; u0 < H; u0 += unitBlock) {
             int width = Math.min(unitBlock, H - u0);
@@ -1012,14 +1022,15 @@ public final class RecurrentLayer {
                         }
                     }
                     case GRU -> {
-                        float[] bhn = bhh[passLayer * directions + d];
                         int offHn = gRow * DH + d * H + ub;
                         if (linear) {
                             IdentityGateKernels.gruForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
-                                    bhn, 2 * H + ub, states, offPrev, states, offNext, passHn, offHn, DH, training);
+                                    passBhn, d * H + ub, states, offPrev, states, offNext, passHn, offHn, DH,
+                                    training);
                         } else {
                             GateKernels.gruForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
-                                    bhn, 2 * H + ub, states, offPrev, states, offNext, passHn, offHn, DH, training);
+                                    passBhn, d * H + ub, states, offPrev, states, offNext, passHn, offHn, DH,
+                                    training);
                         }
                     }
                     case RNN_TANH -> {
@@ -1075,11 +1086,11 @@ public final class RecurrentLayer {
         final int GH = gates * H;
         final int DGH = D * GH;
         final int SL = D * L;
-        checkLength("dout", dout, "[T, B, D*H] = [" + T + ", " + B + ", " + DH + "]", (long) T * B * DH);
-        String stateShape = stateShape(B);
-        checkOptional("dhN", dhN, stateShape, (long) SL * B * H);
+        checkLength("dout", dout, directions == 2 ? "[T, B, 2*H]" : "[T, B, H]", T, B, DH);
+        String stateDims = stateDims();
+        checkOptional("dhN", dhN, stateDims, SL, B, H);
         if (cell == CellType.LSTM) {
-            checkOptional("dcN", dcN, stateShape, (long) SL * B * H);
+            checkOptional("dcN", dcN, stateDims, SL, B, H);
         } else if (dcN != null) {
             throw new IllegalArgumentException("dcN: only an lstm has a cell state; pass null for " + cell.cliName());
         }
@@ -1088,31 +1099,29 @@ public final class RecurrentLayer {
         res.dh0 = exact(res.dh0, SL * B * H);
         res.dc0 = cell == CellType.LSTM ? exact(res.dc0, SL * B * H) : null;
 
-        float[] douts = dout;
-        if (packedLayout) {
-            douts = ws.floats(Keys.DOUT_PACKED, N * DH);
-            packRows(dout, douts, DH);
-        }
-        float[] dxRows = packedLayout ? ws.floats(Keys.DX_PACKED, N * I) : res.dx;
-        passDG = ws.floats(Keys.DG, N * DGH);
-        passDnx = cell == CellType.GRU ? ws.floats(Keys.DNX, N * DH) : null;
-        passDh = ws.floats(Keys.DH, B * DH);
-        passDc = cell == CellType.LSTM ? ws.floats(Keys.DC, B * DH) : null;
-        passBsum = ws.floats(Keys.BSUM, DGH);
+        // a copy even in the caller's layout, so that no kernel reads the caller's array (see buffer())
+        float[] douts = buffer(Keys.DOUT_PACKED, N * DH);
+        packRows(dout, douts, DH);
+        float[] dxRows = packedLayout ? buffer(Keys.DX_PACKED, N * I) : res.dx;
+        passDG = buffer(Keys.DG, N * DGH);
+        passDnx = cell == CellType.GRU ? buffer(Keys.DNX, N * DH) : null;
+        passDh = buffer(Keys.DH, B * DH);
+        passDc = cell == CellType.LSTM ? buffer(Keys.DC, B * DH) : null;
+        passBsum = buffer(Keys.BSUM, DGH);
         // previous states in the rows of their step: a view of h in the caller's layout, gathered otherwise
         passGatherPrev = packedLayout;
-        float[] gathered = packedLayout ? ws.floats(Keys.PREV, N * DH) : null;
-        float[] between = L > 1 ? ws.floats(Keys.DBETWEEN, N * DH) : null;
+        float[] gathered = packedLayout ? buffer(Keys.PREV, N * DH) : null;
+        float[] between = L > 1 ? buffer(Keys.DBETWEEN, N * DH) : null;
         final int stateRows = B + N + (D - 1) * B;
         for (int k = L - 1; k >= 0; k--) {
             int in = k == 0 ? I : DH;
             passLayer = k;
             passIn = in;
             passDout = k == L - 1 ? douts : between;
-            passGates = ws.floats(actKey[k], N * DGH);
-            passStates = ws.floats(stateKey[k], stateRows * DH);
-            passCells = cell == CellType.LSTM ? ws.floats(cellKey[k], stateRows * DH) : null;
-            passHn = cell == CellType.GRU ? ws.floats(hnKey[k], N * DH) : null;
+            passGates = buffer(actKey[k], N * DGH);
+            passStates = buffer(stateKey[k], stateRows * DH);
+            passCells = cell == CellType.LSTM ? buffer(cellKey[k], stateRows * DH) : null;
+            passHn = cell == CellType.GRU ? buffer(hnKey[k], N * DH) : null;
             loadStates(passDh, 0, dhN, k);
             if (passDc != null) {
                 loadStates(passDc, 0, dcN, k);
@@ -1137,13 +1146,13 @@ public final class RecurrentLayer {
                 passPrevOff[1] = 2 * B * DH + H;
             }
             if (k == 0) {
-                passLayerIn = ws.floats(Keys.X_SAVED, N * I);
+                passLayerIn = buffer(Keys.X_SAVED, N * I);
                 passLayerInOff = 0;
             } else if (savedDropout) {
-                passLayerIn = ws.floats(dropKey[k - 1], N * DH);
+                passLayerIn = buffer(dropKey[k - 1], N * DH);
                 passLayerInOff = 0;
             } else {
-                passLayerIn = ws.floats(stateKey[k - 1], stateRows * DH);
+                passLayerIn = buffer(stateKey[k - 1], stateRows * DH);
                 passLayerInOff = B * DH;
             }
             float[] wStacked = stackedInputWeights(k, in);
@@ -1599,14 +1608,22 @@ public final class RecurrentLayer {
         return Sgemm.packB(transB, k, n, b, off, ldb);
     }
 
+    /**
+     * A workspace buffer of at least {@code length} floats plus {@link #KERNEL_SLACK}: the gate
+     * kernels' masked tail loads and stores take a slow, allocating path when the vector would
+     * reach past the end of the array, so no row the kernels touch ends an array.
+     */
+    private float[] buffer(Object key, int length) {
+        return ws.floats(key, length + KERNEL_SLACK);
+    }
+
     private static float[] exact(float[] current, int length) {
         return current != null && current.length == length ? current : new float[length];
     }
 
-    private String stateShape(int B) {
-        return directions == 2
-                ? "[2*L, B, H] = [" + 2 * numLayers + ", " + B + ", " + hiddenSize + "] (bidirectional)"
-                : "[L, B, H] = [" + numLayers + ", " + B + ", " + hiddenSize + "]";
+    /** The dimension names of state tensors (a constant: messages are built only on failure). */
+    private String stateDims() {
+        return directions == 2 ? "[2*L, B, H]" : "[L, B, H]";
     }
 
     /**
@@ -1628,20 +1645,19 @@ public final class RecurrentLayer {
         }
     }
 
-    private static void checkLength(String name, float[] a, String shape, long expected) {
-        if (a == null) {
-            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + expected + " floats), got null");
-        }
-        if (a.length != expected) {
-            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + expected
-                    + " floats), got " + a.length + " floats");
+    /** Rejects {@code a} unless it holds exactly {@code d0*d1*d2} floats; the message is built only on failure. */
+    private static void checkLength(String name, float[] a, String dims, int d0, int d1, int d2) {
+        long expected = (long) d0 * d1 * d2;
+        if (a == null || a.length != expected) {
+            throw new IllegalArgumentException(name + ": expected shape " + dims + " = [" + d0 + ", " + d1 + ", "
+                    + d2 + "] (" + expected + " floats), got " + (a == null ? "null" : a.length + " floats"));
         }
     }
 
-    private static void checkOptional(String name, float[] a, String shape, long expected) {
-        if (a != null && a.length != expected) {
-            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + expected
-                    + " floats) or null, got " + a.length + " floats");
+    private static void checkOptional(String name, float[] a, String dims, int d0, int d1, int d2) {
+        if (a != null && a.length != (long) d0 * d1 * d2) {
+            throw new IllegalArgumentException(name + ": expected shape " + dims + " = [" + d0 + ", " + d1 + ", "
+                    + d2 + "] (" + (long) d0 * d1 * d2 + " floats) or null, got " + a.length + " floats");
         }
     }
 
@@ -1657,7 +1673,7 @@ public final class RecurrentLayer {
 
     /** Workspace keys of buffers shared by all layers (used one layer at a time). */
     private enum Keys {
-        GH, BIAS, WHH_INTERLEAVED, WIH_STACKED, INFER_GATES, INFER_H0, INFER_H1, INFER_C, X_SAVED,
+        GH, BIAS, BHN, WHH_INTERLEAVED, WIH_STACKED, INFER_GATES, INFER_H0, INFER_H1, INFER_C, X_SAVED,
         DOUT_PACKED, DX_PACKED, PREV, DG, DNX, DH, DC, BSUM, DBETWEEN
     }
 }
