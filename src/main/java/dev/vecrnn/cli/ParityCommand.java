@@ -34,7 +34,9 @@ final class ParityCommand {
         @Option(names = "--weights", required = true, description = "safetensors file with PyTorch-named parameters")
         Path weights;
 
-        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I], optionally h0, c0 [L,B,H]; for backward also dout [T,B,H], optionally dh_n, dc_n (forward ignores these)")
+        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I], optionally h0, c0 [D*L,B,H] and "
+                + "integer lengths [B] (each 1..T, for a variable-length batch); for backward also dout, optionally "
+                + "dh_n, dc_n (forward ignores these)")
         Path inputs;
 
         @Option(names = "--out", required = true, description = "safetensors file to write (atomically)")
@@ -51,7 +53,7 @@ final class ParityCommand {
             Map<String, Tensor> w = SafeTensors.read(weights);
             Map<String, Tensor> in = SafeTensors.read(inputs);
             // forward accepts (and ignores) the upstream gradients, so one inputs file serves both commands
-            Set<String> allowed = Set.of("x", "h0", "c0", "dout", "dh_n", "dc_n");
+            Set<String> allowed = Set.of("x", "h0", "c0", "lengths", "dout", "dh_n", "dc_n");
             for (String name : in.keySet()) {
                 if (!allowed.contains(name)) {
                     throw new IllegalArgumentException("unknown tensor '" + name + "' in " + inputs
@@ -60,8 +62,9 @@ final class ParityCommand {
             }
             try (ThreadTeam team = new ThreadTeam(threads == null ? ThreadTeam.defaultThreads() : threads)) {
                 RecurrentLayer layer = StateDict.load(cellType, w, team);
-                int L = layer.numLayers();
+                int L = layer.numDirections() * layer.numLayers(); // state layers, PyTorch's D*L
                 int H = layer.hiddenSize();
+                int outSize = layer.outputSize();
                 int I = layer.inputSize();
                 Tensor x = require(in, "x", inputs);
                 if (x.rank() != 3 || x.dim(2) != I) {
@@ -69,6 +72,7 @@ final class ParityCommand {
                 }
                 int T = x.dim(0);
                 int B = x.dim(1);
+                int[] lengths = lengths(in, inputs, T, B);
                 float[] h0 = optional(in, "h0", inputs, L, B, H);
                 float[] c0 = optional(in, "c0", inputs, L, B, H);
                 if (c0 != null && cellType != CellType.LSTM) {
@@ -77,12 +81,12 @@ final class ParityCommand {
                 }
                 Map<String, Tensor> result = new LinkedHashMap<>();
                 if (!backward()) {
-                    ForwardResult f = layer.infer(x.toFloats(), T, B, h0, c0);
-                    putForward(result, f, cellType, T, B, L, H);
+                    ForwardResult f = layer.infer(x.toFloats(), T, B, lengths, h0, c0);
+                    putForward(result, f, cellType, T, B, L, H, outSize);
                 } else {
                     Tensor dout = require(in, "dout", inputs);
-                    if (!dout.hasShape(T, B, H)) {
-                        throw shape("dout", inputs, dims(T, B, H), dout.shape());
+                    if (!dout.hasShape(T, B, outSize)) {
+                        throw shape("dout", inputs, dims(T, B, outSize), dout.shape());
                     }
                     float[] dhN = optional(in, "dh_n", inputs, L, B, H);
                     float[] dcN = optional(in, "dc_n", inputs, L, B, H);
@@ -90,8 +94,8 @@ final class ParityCommand {
                         throw new IllegalArgumentException("dc_n given in " + inputs + " but cell "
                                 + cellType.cliName() + " has no cell state");
                     }
-                    ForwardResult f = layer.forward(x.toFloats(), T, B, h0, c0);
-                    putForward(result, f, cellType, T, B, L, H);
+                    ForwardResult f = layer.forward(x.toFloats(), T, B, lengths, h0, c0);
+                    putForward(result, f, cellType, T, B, L, H, outSize);
                     layer.zeroGrad();
                     BackwardResult g = layer.backward(dout.toFloats(), dhN, dcN);
                     for (Parameter p : layer.parameters()) {
@@ -112,8 +116,8 @@ final class ParityCommand {
         }
 
         private static void putForward(Map<String, Tensor> result, ForwardResult f, CellType cell,
-                                       int T, int B, int L, int H) {
-            result.put("out", Tensor.of(Arrays.copyOf(f.out(), T * B * H), T, B, H));
+                                       int T, int B, int L, int H, int out) {
+            result.put("out", Tensor.of(Arrays.copyOf(f.out(), T * B * out), T, B, out));
             result.put("h_n", Tensor.of(Arrays.copyOf(f.hN(), L * B * H), L, B, H));
             if (cell == CellType.LSTM) {
                 result.put("c_n", Tensor.of(Arrays.copyOf(f.cN(), L * B * H), L, B, H));
@@ -138,6 +142,34 @@ final class ParityCommand {
         boolean backward() {
             return true;
         }
+    }
+
+    /** The optional integer tensor {@code lengths [B]} (I32 or I64), range-checked by the layer. */
+    static int[] lengths(Map<String, Tensor> in, Path file, int T, int B) {
+        Tensor t = in.get("lengths");
+        if (t == null) {
+            return null;
+        }
+        if (t.dtype().isFloating()) {
+            throw new IllegalArgumentException("tensor 'lengths' in " + file + " is " + t.dtype()
+                    + ", expected an integer tensor (I64 or I32)");
+        }
+        if (!t.hasShape(B)) {
+            throw shape("lengths", file, dims(B), t.shape());
+        }
+        int[] lengths;
+        try {
+            lengths = t.toInts();
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("tensor 'lengths' in " + file + ": " + e.getMessage());
+        }
+        for (int b = 0; b < B; b++) {
+            if (lengths[b] < 1 || lengths[b] > T) {
+                throw new IllegalArgumentException("tensor 'lengths' in " + file + ": lengths[" + b + "] = "
+                        + lengths[b] + " is outside [1, T] = [1, " + T + "]");
+            }
+        }
+        return lengths;
     }
 
     static Tensor require(Map<String, Tensor> in, String name, Path file) {

@@ -21,42 +21,78 @@ import java.util.regex.Pattern;
 
 /**
  * A stack of {@code L} recurrent layers of one cell type, the equivalent of PyTorch's
- * {@code torch.nn.RNN}/{@code LSTM}/{@code GRU} with {@code batch_first=False},
- * {@code bias=True}, one direction and no dropout. Parameters use PyTorch's names, shapes and
- * gate order (see {@link Parameter}), so weights move between the two unchanged.
+ * {@code torch.nn.RNN}/{@code LSTM}/{@code GRU} with {@code batch_first=False} and
+ * {@code bias=True}, optionally bidirectional, with dropout between layers, and with
+ * variable-length batches (PyTorch's {@code pack_padded_sequence}). Parameters use PyTorch's
+ * names, shapes and gate order (see {@link Parameter}), so weights move between the two
+ * unchanged.
  *
- * <p>Tensors are flat row-major float arrays, time-major: the input {@code x} is
- * {@code [T, B, I]} ({@code x[t][b][i]} at {@code (t*B + b)*I + i}), outputs {@code [T, B, H]},
- * states {@code [L, B, H]}.
+ * <h2>Shapes</h2>
+ * Tensors are flat row-major float arrays, time-major. With {@code D} directions (1, or 2 when
+ * {@link #bidirectional()}):
+ * <ul>
+ *   <li>input {@code x} {@code [T, B, I]} ({@code x[t][b][i]} at {@code (t*B + b)*I + i});</li>
+ *   <li>output {@code out} {@code [T, B, D*H]}: the forward direction in columns {@code [0, H)},
+ *   the reverse direction in {@code [H, 2H)} ({@link #outputSize()} = {@code D*H});</li>
+ *   <li>states {@code h0}, {@code c0}, {@code h_n}, {@code c_n} {@code [D*L, B, H]}, layer
+ *   {@code l}'s direction {@code d} at index {@code D*l + d}, as in PyTorch.</li>
+ * </ul>
+ * Layer {@code l > 0} reads the {@code D*H} outputs of layer {@code l-1}. A bidirectional stack
+ * has PyTorch's {@code _reverse} parameters ({@code weight_ih_l0_reverse}, ...), whose time loop
+ * runs from the last step to the first.
+ *
+ * <h2>Variable-length batches</h2>
+ * The {@code lengths} overloads of {@link #forward(float[], int, int, int[], float[], float[])
+ * forward} and {@link #infer(float[], int, int, int[], float[], float[]) infer} take each
+ * sequence's length (1..T) and follow PyTorch's packed sequences ({@code enforce_sorted=False}):
+ * sequence {@code b} stops after {@code lengths[b]} steps, its {@code h_n}/{@code c_n} are its
+ * states after its own last step, its outputs past the end are zero, and the reverse direction
+ * starts at its own last step. {@link #backward} follows the lengths of the last
+ * {@code forward}: gradients past a sequence's end are zero and {@code dout} there is ignored.
+ * Finished sequences cost nothing: each pass sorts the batch once by descending length (into
+ * its own buffers; every result is in the caller's order), so at step {@code t} the live
+ * sequences are the first {@code B_t} rows and every per-step GEMM and gate kernel runs on
+ * {@code B_t} rows only; the hoisted GEMMs run on the {@code Σ lengths} real rows.
+ *
+ * <h2>Dropout</h2>
+ * With {@link Builder#dropout} {@code p > 0}, a training {@link #forward} zeroes each output of
+ * every layer but the last with probability {@code p} and scales the rest by {@code 1/(1-p)}
+ * before the next layer reads it (PyTorch's {@code dropout} argument); {@link #backward} masks
+ * the gradients the same way and {@link #infer} applies no dropout. The masks are a pure
+ * function of the dropout seed, the index of the training pass and the element's position
+ * {@code (layer, t, b, j)}, so they do not depend on the thread count, and a run with the same
+ * seed repeats exactly. They cannot match PyTorch's random numbers.
  *
  * <h2>Passes</h2>
  * {@link #forward} runs a training forward pass and saves what {@link #backward} needs;
- * {@link #infer} computes the same outputs (bit for bit) but saves nothing and touches less
- * memory. {@link #backward} runs backpropagation through time over the whole sequence of the
- * last {@code forward}, <em>adds</em> each parameter's gradient into {@link Parameter#grad()}
- * (so micro-batches sum; {@link #zeroGrad} clears) and returns the input and initial-state
- * gradients. It may be called more than once for one forward pass.
+ * {@link #infer} computes the same outputs (bit for bit, when dropout is off) but saves nothing
+ * and touches less memory. {@link #backward} runs backpropagation through time over the whole
+ * sequence of the last {@code forward}, <em>adds</em> each parameter's gradient into
+ * {@link Parameter#grad()} (so micro-batches sum; {@link #zeroGrad} clears) and returns the
+ * input and initial-state gradients. It may be called more than once for one forward pass.
  *
  * <h2>Performance design</h2>
- * Per layer, the input projection {@code X·W_ihᵀ} for all {@code T*B} rows is one GEMM, split by
- * rows over the thread team, with both biases folded into its accumulator. The recurrent weights
- * are packed once per pass, their rows interleaved by gate in blocks of units so that each worker
- * of the team owns a contiguous column range holding all gates of its hidden units. The time loop
- * is one team job: per step each worker multiplies {@code h_{t-1}} by its columns, runs the fused
- * gate kernel over its units, and meets the others at one barrier. Backward mirrors this (one
- * fused gate-backward and one {@code dG_t·W_hh} column slice per step and worker, one barrier),
- * then forms {@code dW_ih}, {@code dW_hh}, the bias gradients and {@code dX} each as one large
- * GEMM or reduction over all timesteps. No reduction is split across threads, so every result
- * is bitwise identical for any team size. Buffers come from a per-layer {@link Workspace}:
- * after the first pass of a shape, passes allocate nothing.
+ * Per layer, the input projection {@code X·W_ihᵀ} of both directions for all rows is one GEMM,
+ * split by rows over the thread team, with both biases folded into its accumulator. The
+ * recurrent weights are packed once per pass, their rows interleaved by gate in blocks of units
+ * so that each worker of the team owns a contiguous column range holding all gates of its
+ * hidden units. The time loop is one team job: per step each worker multiplies {@code h_{t-1}}
+ * by its columns and runs the fused gate kernel over its units, for the forward direction at
+ * step {@code s} and the reverse direction at step {@code T-1-s} together, and meets the
+ * others at one barrier. Backward mirrors this (one fused gate-backward and one
+ * {@code dG_t·W_hh} column slice per step, direction and worker, one barrier per step), then
+ * forms {@code dW_ih}, {@code dW_hh}, the bias gradients and {@code dX} each as one large GEMM or
+ * reduction over all rows. No reduction is split across threads, so every result is bitwise
+ * identical for any team size. Buffers come from a per-layer {@link Workspace}: after the first
+ * pass of a shape (and of the largest total length), passes allocate nothing.
  *
  * <p>A layer is not thread-safe: one thread uses it at a time. Results ({@link ForwardResult},
  * {@link BackwardResult}) are the layer's own buffers, overwritten by the next pass.
  */
 public final class RecurrentLayer {
-    /** Rows of the {@code T*B}-row GEMMs per split granule. */
+    /** Rows of the row-split GEMMs per split granule. */
     private static final int ROW_GRANULE = 8;
-    /** Rows of the {@code G*H}-row weight-gradient GEMMs per split granule. */
+    /** Rows of the {@code D*G*H}-row weight-gradient GEMMs per split granule. */
     private static final int GATE_ROW_GRANULE = 16;
     /** Fewest hidden units per block, so each fused gate kernel call has whole vectors to chew on. */
     private static final int MIN_UNIT_BLOCK = 16;
@@ -67,15 +103,22 @@ public final class RecurrentLayer {
     private static final long MIN_FLOPS_PER_BARRIER = 200_000;
     /** Least work (flops) for which waking the team for one GEMM phase pays. */
     private static final long MIN_FLOPS_PER_RUN = 2_000_000;
-    private static final Pattern NAME = Pattern.compile("(weight|bias)_(ih|hh)_l(\\d+)");
+    /** Floats after the end of every workspace buffer: more than one vector at any width. */
+    private static final int KERNEL_SLACK = 32;
+    private static final Pattern NAME = Pattern.compile("(weight|bias)_(ih|hh)_l(\\d+)(_reverse)?");
+    private static final String[] KINDS = {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"};
+    private static final String REVERSE = "_reverse";
 
     private final CellType cell;
     private final int inputSize;
     private final int hiddenSize;
     private final int numLayers;
     private final int gates;
+    /** 1, or 2 for a bidirectional stack. */
+    private final int directions;
     private final ThreadTeam team;
 
+    // parameters of layer k, direction d at index k*directions + d
     private final float[][] wih;
     private final float[][] whh;
     private final float[][] bih;
@@ -92,6 +135,7 @@ public final class RecurrentLayer {
     private final Key[] stateKey;
     private final Key[] cellKey;
     private final Key[] hnKey;
+    private final Key[] dropKey;
 
     private final ForwardResult fwdResult = new ForwardResult();
     private final BackwardResult bwdResult = new BackwardResult();
@@ -107,26 +151,45 @@ public final class RecurrentLayer {
     private long minFlopsPerBarrier = MIN_FLOPS_PER_BARRIER;
     private long minFlopsPerRun = MIN_FLOPS_PER_RUN;
 
+    // dropout between layers
+    private double dropout;
+    private long dropoutSeed;
+    /** Training passes run with dropout so far: the pass index that keys each pass's masks. */
+    private long dropoutPasses;
+
     // packed operands, recreated only when their shape changes
-    private PackedMatrix packInFirst;   // W_ih0ᵀ      [I, G*H]
-    private PackedMatrix packInRest;    // W_ihᵀ, k>0  [H, G*H]
-    private PackedMatrix packRec;       // W_hhᵀ gate-interleaved [H, G*H]
-    private PackedMatrix packRecBack;   // W_hh        [G*H, H]
-    private PackedMatrix packBackFirst; // W_ih0       [G*H, I]
-    private PackedMatrix packBackRest;  // W_ih, k>0   [G*H, H]
-    private PackedMatrix packX;         // saved input x [T*B, I]
-    private PackedMatrix packPrev;      // h_{t-1} over all steps [T*B, H]
-    private PackedMatrix packLayerIn;   // input of layer k>0 [T*B, H]
+    private PackedMatrix packInFirst;   // W_ih0ᵀ of all directions      [I, D*G*H]
+    private PackedMatrix packInRest;    // W_ihᵀ, k>0, all directions    [D*H, D*G*H]
+    private PackedMatrix packBackFirst; // W_ih0 of all directions       [D*G*H, I]
+    private PackedMatrix packBackRest;  // W_ih, k>0, all directions     [D*G*H, D*H]
+    private final PackedMatrix[] packRec = new PackedMatrix[2];     // W_hhᵀ gate-interleaved [H, G*H] per direction
+    private final PackedMatrix[] packRecBack = new PackedMatrix[2]; // W_hh [G*H, H] per direction
+
+    // Row layout of the current pass. Sequences are sorted by descending length (stable):
+    // sorted row i is the caller's sequence order[i]. Step t has active[t] live rows, the
+    // prefix 0..active[t]-1, stored as "packed" rows rowStart[t] .. rowStart[t] + active[t] - 1.
+    // Without lengths (or all lengths T) the layout is the caller's own: order = identity,
+    // rowStart[t] = t*B.
+    private int[] order = new int[0];
+    private int[] seqLength = new int[0];
+    private int[] active = new int[0];    // [T+1], active[t] = #{b : length_b > t}
+    private int[] rowStart = new int[0];  // [T+1], rowStart[t] = active[0] + ... + active[t-1]
+    private int[] lengthCounts = new int[0];
+    private boolean packedLayout;
+    private int layoutT;
+    private int layoutB;
+    /** Steps that have any live row: the longest length. */
+    private int layoutSteps;
+    /** Real rows {@code N = Σ lengths}. */
+    private int layoutRows;
 
     // state of the last training forward pass
     private boolean haveTrainingPass;
     private boolean lastWasInfer;
-    private int savedT;
-    private int savedB;
+    private boolean savedDropout;
+    private long savedDropoutKey;
 
     // per-pass values the team jobs read (fields, so that running a job allocates nothing)
-    private int passT;
-    private int passB;
     private int passLayer;
     private int passIn;
     private boolean passTraining;
@@ -138,6 +201,8 @@ public final class RecurrentLayer {
     private float[] passHn;
     private float[] passGh;
     private float[] passBias;
+    /** GRU's b_hn of every direction of the current layer, {@code [D*H]} in a padded buffer (see {@link #buffer}). */
+    private float[] passBhn;
     private PackedMatrix passPackIn;
     private float[] passDout;
     private float[] passDG;
@@ -145,12 +210,17 @@ public final class RecurrentLayer {
     private float[] passDh;
     private float[] passDc;
     private float[] passBsum;
-    private PackedMatrix passPackLayerIn;
+    private float[] passLayerIn;
+    private int passLayerInOff;
+    private float[] passPrev;
+    private final int[] passPrevOff = new int[2];
+    private boolean passGatherPrev;
     private PackedMatrix passPackBack;
     private float[] passDx;
 
-    private RecurrentLayer(CellType cell, int inputSize, int hiddenSize, int numLayers, ThreadTeam team) {
-        checkSizes(cell, inputSize, hiddenSize, numLayers);
+    private RecurrentLayer(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
+                           ThreadTeam team) {
+        checkSizes(cell, inputSize, hiddenSize, numLayers, bidirectional);
         if (team == null) {
             throw new IllegalArgumentException("threads: team is null");
         }
@@ -159,50 +229,59 @@ public final class RecurrentLayer {
         this.hiddenSize = hiddenSize;
         this.numLayers = numLayers;
         this.gates = cell.gates();
+        this.directions = bidirectional ? 2 : 1;
         this.team = team;
         int gh = gates * hiddenSize;
-        wih = new float[numLayers][];
-        whh = new float[numLayers][];
-        bih = new float[numLayers][];
-        bhh = new float[numLayers][];
-        gWih = new float[numLayers][];
-        gWhh = new float[numLayers][];
-        gBih = new float[numLayers][];
-        gBhh = new float[numLayers][];
-        List<Parameter> ps = new ArrayList<>(4 * numLayers);
+        int slots = numLayers * directions;
+        wih = new float[slots][];
+        whh = new float[slots][];
+        bih = new float[slots][];
+        bhh = new float[slots][];
+        gWih = new float[slots][];
+        gWhh = new float[slots][];
+        gBih = new float[slots][];
+        gBhh = new float[slots][];
+        List<Parameter> ps = new ArrayList<>(4 * slots);
         Map<String, Parameter> names = new LinkedHashMap<>();
         actKey = new Key[numLayers];
         stateKey = new Key[numLayers];
         cellKey = new Key[numLayers];
         hnKey = new Key[numLayers];
+        dropKey = new Key[numLayers];
         for (int k = 0; k < numLayers; k++) {
-            int in = k == 0 ? inputSize : hiddenSize;
-            Parameter pwi = new Parameter("weight_ih_l" + k, new int[] {gh, in}, new float[gh * in]);
-            Parameter pwh = new Parameter("weight_hh_l" + k, new int[] {gh, hiddenSize}, new float[gh * hiddenSize]);
-            Parameter pbi = new Parameter("bias_ih_l" + k, new int[] {gh}, new float[gh]);
-            Parameter pbh = new Parameter("bias_hh_l" + k, new int[] {gh}, new float[gh]);
-            for (Parameter p : new Parameter[] {pwi, pwh, pbi, pbh}) {
-                ps.add(p);
-                names.put(p.name(), p);
+            int in = k == 0 ? inputSize : directions * hiddenSize;
+            for (int d = 0; d < directions; d++) {
+                String suffix = k + (d == 1 ? REVERSE : "");
+                Parameter pwi = new Parameter("weight_ih_l" + suffix, new int[] {gh, in}, new float[gh * in]);
+                Parameter pwh = new Parameter("weight_hh_l" + suffix, new int[] {gh, hiddenSize},
+                        new float[gh * hiddenSize]);
+                Parameter pbi = new Parameter("bias_ih_l" + suffix, new int[] {gh}, new float[gh]);
+                Parameter pbh = new Parameter("bias_hh_l" + suffix, new int[] {gh}, new float[gh]);
+                for (Parameter p : new Parameter[] {pwi, pwh, pbi, pbh}) {
+                    ps.add(p);
+                    names.put(p.name(), p);
+                }
+                int s = k * directions + d;
+                wih[s] = pwi.value();
+                whh[s] = pwh.value();
+                bih[s] = pbi.value();
+                bhh[s] = pbh.value();
+                gWih[s] = pwi.grad();
+                gWhh[s] = pwh.grad();
+                gBih[s] = pbi.grad();
+                gBhh[s] = pbh.grad();
             }
-            wih[k] = pwi.value();
-            whh[k] = pwh.value();
-            bih[k] = pbi.value();
-            bhh[k] = pbh.value();
-            gWih[k] = pwi.grad();
-            gWhh[k] = pwh.grad();
-            gBih[k] = pbi.grad();
-            gBhh[k] = pbh.grad();
             actKey[k] = new Key("gates", k);
             stateKey[k] = new Key("h", k);
             cellKey[k] = new Key("c", k);
             hnKey[k] = new Key("hn", k);
+            dropKey[k] = new Key("dropped", k);
         }
         this.parameters = Collections.unmodifiableList(ps);
         this.byName = Collections.unmodifiableMap(names);
     }
 
-    private static void checkSizes(CellType cell, int inputSize, int hiddenSize, int numLayers) {
+    private static void checkSizes(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
         if (cell == null) {
             throw new IllegalArgumentException("cell type is null");
         }
@@ -215,10 +294,17 @@ public final class RecurrentLayer {
         if (numLayers < 1) {
             throw new IllegalArgumentException("numLayers must be >= 1, got " + numLayers);
         }
-        long rows = (long) cell.gates() * hiddenSize;
-        if (rows * Math.max(inputSize, hiddenSize) > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("weights of " + rows + " x " + Math.max(inputSize, hiddenSize)
-                    + " do not fit in one Java array");
+        int dirs = bidirectional ? 2 : 1;
+        long rows = (long) dirs * cell.gates() * hiddenSize;
+        long widest = Math.max(inputSize, (long) dirs * hiddenSize);
+        if (rows * widest > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("weights of " + rows + " x " + widest + " do not fit in one Java array");
+        }
+    }
+
+    private static void checkDropout(double p) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
         }
     }
 
@@ -236,6 +322,9 @@ public final class RecurrentLayer {
         private final int inputSize;
         private final int hiddenSize;
         private int numLayers = 1;
+        private boolean bidirectional;
+        private double dropout;
+        private Long dropoutSeed;
         private Long seed;
         private ThreadTeam team;
 
@@ -248,6 +337,33 @@ public final class RecurrentLayer {
         /** Number of stacked layers L (default 1). */
         public Builder numLayers(int numLayers) {
             this.numLayers = numLayers;
+            return this;
+        }
+
+        /**
+         * Whether every layer also runs a reverse-time direction (default false), PyTorch's
+         * {@code bidirectional=True}: outputs {@code [T, B, 2H]}, states {@code [2L, B, H]}.
+         */
+        public Builder bidirectional(boolean bidirectional) {
+            this.bidirectional = bidirectional;
+            return this;
+        }
+
+        /**
+         * Dropout probability on the outputs of every layer but the last, in training passes
+         * (default 0, off), PyTorch's {@code dropout} argument.
+         *
+         * @throws IllegalArgumentException unless {@code 0 <= p < 1}
+         */
+        public Builder dropout(double p) {
+            checkDropout(p);
+            this.dropout = p;
+            return this;
+        }
+
+        /** Seed of the dropout masks (default: derived from {@link #seed}, or random without one). */
+        public Builder dropoutSeed(long seed) {
+            this.dropoutSeed = seed;
             return this;
         }
 
@@ -272,8 +388,8 @@ public final class RecurrentLayer {
          * {@link SplittableRandom} with the seed.
          */
         public RecurrentLayer build() {
-            checkSizes(cell, inputSize, hiddenSize, numLayers);
-            RecurrentLayer layer = new RecurrentLayer(cell, inputSize, hiddenSize, numLayers,
+            checkSizes(cell, inputSize, hiddenSize, numLayers, bidirectional);
+            RecurrentLayer layer = new RecurrentLayer(cell, inputSize, hiddenSize, numLayers, bidirectional,
                     team != null ? team : ThreadTeam.shared());
             SplittableRandom rnd = seed != null ? new SplittableRandom(seed) : new SplittableRandom();
             double bound = 1.0 / Math.sqrt(hiddenSize);
@@ -283,6 +399,8 @@ public final class RecurrentLayer {
                     v[i] = (float) rnd.nextDouble(-bound, bound);
                 }
             }
+            long dSeed = dropoutSeed != null ? dropoutSeed : rnd.nextLong();
+            layer.setDropout(dropout, dSeed);
             return layer;
         }
     }
@@ -294,9 +412,11 @@ public final class RecurrentLayer {
 
     /**
      * A layer stack whose parameters are copies of PyTorch-named tensors ({@code weight_ih_l{k}},
-     * {@code weight_hh_l{k}}, {@code bias_ih_l{k}}, {@code bias_hh_l{k}}, as in a PyTorch
-     * {@code state_dict}). The number of layers, input and hidden sizes are inferred; every name
-     * must be known, every layer complete, and every shape must match the cell type.
+     * {@code weight_hh_l{k}}, {@code bias_ih_l{k}}, {@code bias_hh_l{k}}, and for a bidirectional
+     * stack the same names with {@code _reverse}, as in a PyTorch {@code state_dict}). The number
+     * of layers, the direction count, input and hidden sizes are inferred; every name must be
+     * known, every layer complete (both directions or neither, the same for all layers), and every
+     * shape must match the cell type. Dropout is off; see {@link #setDropout}.
      *
      * @param values row-major data per name
      * @param shapes shape per name (same key set as {@code values})
@@ -315,12 +435,13 @@ public final class RecurrentLayer {
             throw new IllegalArgumentException("parameter names must not be null");
         }
         int maxLayer = -1;
+        boolean anyReverse = false;
         for (String name : new TreeSet<>(values.keySet())) {
             Matcher m = name == null ? null : NAME.matcher(name);
             if (m == null || !m.matches()) {
                 throw new IllegalArgumentException("unknown parameter '" + name + "' for " + named(cell)
                         + " layer; expected weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}"
-                        + " (bidirectional '_reverse' parameters are not supported)");
+                        + " (and the same with _reverse for a bidirectional stack)");
             }
             int k;
             try {
@@ -329,6 +450,7 @@ public final class RecurrentLayer {
                 throw new IllegalArgumentException("parameter '" + name + "': layer index out of range");
             }
             maxLayer = Math.max(maxLayer, k);
+            anyReverse |= m.group(4) != null;
             if (!shapes.containsKey(name) || shapes.get(name) == null) {
                 throw new IllegalArgumentException("parameter '" + name + "' has no shape");
             }
@@ -346,10 +468,16 @@ public final class RecurrentLayer {
         }
         int layers = maxLayer + 1;
         for (int k = 0; k < layers; k++) {
-            for (String kind : new String[] {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"}) {
-                if (!values.containsKey(kind + k)) {
-                    throw new IllegalArgumentException("missing parameter '" + kind + k + "' (" + named(cell)
-                            + " stack of " + layers + " layers needs all four tensors per layer)");
+            for (int d = 0; d < (anyReverse ? 2 : 1); d++) {
+                for (String kind : KINDS) {
+                    String name = kind + k + (d == 1 ? REVERSE : "");
+                    if (!values.containsKey(name)) {
+                        throw new IllegalArgumentException("missing parameter '" + name + "' (a "
+                                + (anyReverse ? "bidirectional " : "") + cell.cliName() + " stack of " + layers
+                                + " layers needs " + (anyReverse
+                                ? "all eight tensors per layer: every layer has both directions, or none has"
+                                : "all four tensors per layer") + ")");
+                    }
                 }
             }
         }
@@ -365,8 +493,8 @@ public final class RecurrentLayer {
                     + ", I], got " + Arrays.toString(wih0));
         }
         int input = wih0[1];
-        checkSizes(cell, input, hidden, layers);
-        RecurrentLayer layer = new RecurrentLayer(cell, input, hidden, layers, team);
+        checkSizes(cell, input, hidden, layers, anyReverse);
+        RecurrentLayer layer = new RecurrentLayer(cell, input, hidden, layers, anyReverse, team);
         for (String name : values.keySet()) {
             if (!layer.byName.containsKey(name)) {
                 // e.g. "weight_ih_l01": matches the pattern but is not the canonical name
@@ -382,8 +510,8 @@ public final class RecurrentLayer {
                         ? " (" + actual[0] / hidden + " gates of " + hidden + " units; " + named(cell) + " has "
                         + g + ")" : "";
                 throw new IllegalArgumentException(p.name() + ": expected shape " + Arrays.toString(expected)
-                        + " for " + named(cell) + " with input size " + input + ", hidden size " + hidden
-                        + ", got " + Arrays.toString(actual) + hint);
+                        + " for a " + (anyReverse ? "bidirectional " : "") + cell.cliName() + " with input size "
+                        + input + ", hidden size " + hidden + ", got " + Arrays.toString(actual) + hint);
             }
             float[] v = values.get(p.name());
             if (v.length != p.size()) {
@@ -398,7 +526,10 @@ public final class RecurrentLayer {
     // ---------------------------------------------------------------------------------------
     // accessors
 
-    /** All parameters in PyTorch's order: per layer weight_ih, weight_hh, bias_ih, bias_hh. */
+    /**
+     * All parameters in PyTorch's order: per layer and direction (forward, then {@code _reverse})
+     * weight_ih, weight_hh, bias_ih, bias_hh.
+     */
     public List<Parameter> parameters() {
         return parameters;
     }
@@ -439,6 +570,60 @@ public final class RecurrentLayer {
         return numLayers;
     }
 
+    /** Whether each layer runs a reverse-time direction too (PyTorch's {@code bidirectional}). */
+    public boolean bidirectional() {
+        return directions == 2;
+    }
+
+    /** Number of directions D: 2 if {@link #bidirectional()}, else 1. */
+    public int numDirections() {
+        return directions;
+    }
+
+    /** Features per output step, {@code D*H}: the last dimension of {@link ForwardResult#out()}. */
+    public int outputSize() {
+        return directions * hiddenSize;
+    }
+
+    /** Dropout probability between layers in training passes (0 = off). */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** Seed of the dropout masks. */
+    public long dropoutSeed() {
+        return dropoutSeed;
+    }
+
+    /**
+     * Sets the dropout between layers and its seed, and restarts the mask sequence: the next
+     * training pass draws the masks of pass 0 of this seed.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= p < 1}
+     */
+    public void setDropout(double p, long seed) {
+        checkDropout(p);
+        this.dropout = p;
+        this.dropoutSeed = seed;
+        this.dropoutPasses = 0;
+    }
+
+    /**
+     * Training passes with dropout run since the last {@link #setDropout}: the index that keys
+     * the next pass's masks. A checkpoint that stores it (with the seed) resumes the same masks.
+     */
+    public long dropoutPasses() {
+        return dropoutPasses;
+    }
+
+    /** Sets the index of the next training pass's dropout masks (see {@link #dropoutPasses()}). */
+    public void setDropoutPasses(long passes) {
+        if (passes < 0) {
+            throw new IllegalArgumentException("dropout passes must be >= 0, got " + passes);
+        }
+        this.dropoutPasses = passes;
+    }
+
     /** The thread team the passes run on. */
     public ThreadTeam threads() {
         return team;
@@ -461,101 +646,176 @@ public final class RecurrentLayer {
         this.haveTrainingPass = false;
     }
 
+    /**
+     * Test hook: the dropout mask of the last training pass on layer {@code k}'s output, in the
+     * caller's layout {@code [T, B, D*H]}: 0 where dropped, {@code 1/(1-p)} where kept (also past
+     * a sequence's end, where it is not used); null when that pass had no dropout.
+     */
+    float[] dropoutMaskForTesting(int k) {
+        if (!haveTrainingPass || !savedDropout || k < 0 || k >= numLayers - 1) {
+            return null;
+        }
+        int DH = directions * hiddenSize;
+        int total = layoutT * layoutB * DH;
+        float[] m = new float[total];
+        long key = dropoutLayerKey(savedDropoutKey, k);
+        int threshold = dropThreshold();
+        float scale = dropScale();
+        for (int e = 0; e < total; e++) {
+            m[e] = keep(key, e, threshold) ? scale : 0f;
+        }
+        return m;
+    }
+
     // ---------------------------------------------------------------------------------------
     // forward
 
     /**
-     * Training forward pass over a whole sequence; saves what {@link #backward} needs.
-     *
-     * @param x  input {@code [T, B, I]}
-     * @param T  timesteps, at least 1
-     * @param B  batch size, at least 1
-     * @param h0 initial hidden states {@code [L, B, H]}, or null for zeros
-     * @param c0 initial cell states {@code [L, B, H]} (LSTM only), or null for zeros
-     * @return outputs {@code [T, B, H]} and final states (buffers reused by the next pass)
-     * @throws IllegalArgumentException naming the tensor, expected and actual shape
+     * Training forward pass over a whole batch of full-length sequences; saves what
+     * {@link #backward} needs. The same as {@link #forward(float[], int, int, int[], float[], float[])}
+     * with {@code lengths == null}.
      */
     public ForwardResult forward(float[] x, int T, int B, float[] h0, float[] c0) {
-        return run(x, T, B, h0, c0, true);
+        return run(x, T, B, null, h0, c0, true);
     }
 
     /**
-     * Inference pass: the same outputs as {@link #forward} (bitwise), but nothing is saved for
-     * backward (only per-step scratch), so it writes less memory. A following {@link #backward}
-     * fails until the next {@code forward}.
+     * Training forward pass; saves what {@link #backward} needs (and the lengths, which
+     * {@code backward} follows).
+     *
+     * @param x       input {@code [T, B, I]} (values past a sequence's end are not read)
+     * @param T       timesteps, at least 1
+     * @param B       batch size, at least 1
+     * @param lengths each sequence's length, {@code int[B]} with entries in {@code [1, T]}, in
+     *                any order; or null for all {@code T}. Copied: later changes have no effect.
+     * @param h0      initial hidden states {@code [D*L, B, H]}, or null for zeros
+     * @param c0      initial cell states {@code [D*L, B, H]} (LSTM only), or null for zeros
+     * @return outputs {@code [T, B, D*H]} (zero past each sequence's end) and final states
+     *         {@code [D*L, B, H]} (buffers reused by the next pass)
+     * @throws IllegalArgumentException naming the tensor, expected and actual shape, or the
+     *                                  offending entry of {@code lengths}
      */
-    public ForwardResult infer(float[] x, int T, int B, float[] h0, float[] c0) {
-        return run(x, T, B, h0, c0, false);
+    public ForwardResult forward(float[] x, int T, int B, int[] lengths, float[] h0, float[] c0) {
+        return run(x, T, B, lengths, h0, c0, true);
     }
 
-    private ForwardResult run(float[] x, int T, int B, float[] h0, float[] c0, boolean training) {
+    /**
+     * Inference pass over full-length sequences; see
+     * {@link #infer(float[], int, int, int[], float[], float[])}.
+     */
+    public ForwardResult infer(float[] x, int T, int B, float[] h0, float[] c0) {
+        return run(x, T, B, null, h0, c0, false);
+    }
+
+    /**
+     * Inference pass: the same outputs as {@link #forward(float[], int, int, int[], float[], float[])
+     * forward} without dropout (bitwise), but nothing is saved for backward (only per-step
+     * scratch), so it writes less memory. A following {@link #backward} fails until the next
+     * {@code forward}.
+     */
+    public ForwardResult infer(float[] x, int T, int B, int[] lengths, float[] h0, float[] c0) {
+        return run(x, T, B, lengths, h0, c0, false);
+    }
+
+    private ForwardResult run(float[] x, int T, int B, int[] lengths, float[] h0, float[] c0, boolean training) {
         checkSteps(T, B);
         final int I = inputSize;
         final int H = hiddenSize;
         final int L = numLayers;
+        final int D = directions;
+        final int DH = D * H;
         final int GH = gates * H;
-        final int TB = T * B;
-        checkShape("x", x, false, "T, B, I", T, B, I);
-        checkShape("h0", h0, true, "L, B, H", L, B, H);
+        final int DGH = D * GH;
+        final int SL = D * L;
+        checkLength("x", x, "[T, B, I]", T, B, I);
+        String stateDims = stateDims();
+        checkOptional("h0", h0, stateDims, SL, B, H);
         if (cell == CellType.LSTM) {
-            checkShape("c0", c0, true, "L, B, H", L, B, H);
+            checkOptional("c0", c0, stateDims, SL, B, H);
         } else if (c0 != null) {
             throw new IllegalArgumentException("c0: only an lstm has a cell state; pass null for " + cell.cliName());
         }
+        checkLengths(lengths, T, B);
         haveTrainingPass = false;
         lastWasInfer = !training;
+        layout(T, B, lengths);
+        final int N = layoutRows;
+        final boolean drop = training && dropout > 0 && L > 1;
+        final long dropKeyBase = drop ? passKey(dropoutSeed, dropoutPasses++) : 0;
 
         ForwardResult res = fwdResult;
-        res.out = exact(res.out, TB * H);
-        res.hN = exact(res.hN, L * B * H);
-        res.cN = cell == CellType.LSTM ? exact(res.cN, L * B * H) : null;
+        res.out = exact(res.out, T * B * DH);
+        res.hN = exact(res.hN, SL * B * H);
+        res.cN = cell == CellType.LSTM ? exact(res.cN, SL * B * H) : null;
         res.steps = T;
         res.batch = B;
 
-        passT = T;
-        passB = B;
         passTraining = training;
-        passGh = ws.floats(Keys.GH, B * GH);
-        passBias = ws.floats(Keys.BIAS, GH);
-        float[] prevStates = null;
+        passGh = buffer(Keys.GH, B * DGH);
+        passBias = buffer(Keys.BIAS, DGH);
+        passBhn = cell == CellType.GRU ? buffer(Keys.BHN, DH) : null;
+        // layer 0 reads x in the pass's row order; training keeps a copy for the weight gradients
+        float[] xs = x;
+        if (training || packedLayout) {
+            xs = buffer(Keys.X_SAVED, N * I);
+            packRows(x, xs, I);
+        }
+        final int stateRows = B + N + (D - 1) * B;
+        float[] below = null;
+        int belowOff = 0;
         for (int k = 0; k < L; k++) {
-            int in = k == 0 ? I : H;
-            float[] states = training ? ws.floats(stateKey[k], (T + 1) * B * H)
-                    : ws.floats(k % 2 == 0 ? Keys.INFER_H0 : Keys.INFER_H1, (T + 1) * B * H);
-            float[] gatesBuf = training ? ws.floats(actKey[k], TB * GH) : ws.floats(Keys.INFER_GATES, TB * GH);
+            int in = k == 0 ? I : DH;
+            float[] states = training ? buffer(stateKey[k], stateRows * DH)
+                    : buffer(k % 2 == 0 ? Keys.INFER_H0 : Keys.INFER_H1, stateRows * DH);
+            float[] gatesBuf = training ? buffer(actKey[k], N * DGH) : buffer(Keys.INFER_GATES, N * DGH);
             float[] cells = null;
             if (cell == CellType.LSTM) {
-                cells = training ? ws.floats(cellKey[k], (T + 1) * B * H) : ws.floats(Keys.INFER_C, B * H);
-                initState(cells, c0, k, B * H);
+                // training saves every step's c in the layout of h; inference updates one row per sequence in place
+                cells = training ? buffer(cellKey[k], stateRows * DH) : buffer(Keys.INFER_C, B * DH);
+                loadStates(cells, training ? B + N : 0, c0, k);
             }
-            float[] hn = cell == CellType.GRU && training ? ws.floats(hnKey[k], TB * H) : null;
-            initState(states, h0, k, B * H);
+            float[] hn = cell == CellType.GRU && training ? buffer(hnKey[k], N * DH) : null;
+            loadStates(states, B + N, h0, k);
 
             // both biases enter the input projection, except b_hn which sits inside r * (W_hn h + b_hn)
-            System.arraycopy(bih[k], 0, passBias, 0, GH);
-            Blas1.axpy(cell == CellType.GRU ? 2 * H : GH, 1f, bhh[k], 0, passBias, 0);
+            float[] bias = passBias;
+            int folded = cell == CellType.GRU ? 2 * H : GH;
+            for (int d = 0; d < D; d++) {
+                int s = k * D + d;
+                for (int j = 0; j < folded; j++) {
+                    bias[d * GH + j] = bih[s][j] + bhh[s][j];
+                }
+                for (int j = folded; j < GH; j++) {
+                    bias[d * GH + j] = bih[s][j];
+                }
+            }
+            if (cell == CellType.GRU) {
+                for (int d = 0; d < D; d++) {
+                    System.arraycopy(bhh[k * D + d], 2 * H, passBhn, d * H, H);
+                }
+            }
+            float[] wStacked = stackedInputWeights(k, in);
             if (k == 0) {
-                packInFirst = pack(packInFirst, true, in, GH, wih[k], 0, in);
+                packInFirst = pack(packInFirst, true, in, DGH, wStacked, 0, in);
                 passPackIn = packInFirst;
             } else {
-                packInRest = pack(packInRest, true, in, GH, wih[k], 0, in);
+                packInRest = pack(packInRest, true, in, DGH, wStacked, 0, in);
                 passPackIn = packInRest;
             }
-            packRecurrentInterleaved(k);
-            if (training && k == 0) {
-                packX = pack(packX, false, TB, I, x, 0, I);
+            for (int d = 0; d < D; d++) {
+                packRecurrentInterleaved(k, d);
             }
 
             passLayer = k;
             passIn = in;
-            passX = k == 0 ? x : prevStates;
-            passXOff = k == 0 ? 0 : B * H;
+            passX = k == 0 ? xs : below;
+            passXOff = k == 0 ? 0 : belowOff;
             passGates = gatesBuf;
             passStates = states;
             passCells = cells;
             passHn = hn;
             boolean parallelLoop = parallelLoop(B);
-            boolean parallelProjection = team.size() > 1 && 2L * TB * GH * in >= minFlopsPerRun;
+            boolean parallelProjection = team.size() > 1 && 2L * N * DGH * in >= minFlopsPerRun;
             if (parallelLoop && parallelProjection) {
                 passPhases = PROJECTION | LOOP;
                 team.run(forwardJob);
@@ -566,41 +826,61 @@ public final class RecurrentLayer {
                 runPhase(forwardJob, parallelLoop);
             }
 
-            System.arraycopy(states, T * B * H, res.hN, k * B * H, B * H);
+            storeStates(states, true, res.hN, k);
             if (cell == CellType.LSTM) {
-                System.arraycopy(cells, training ? T * B * H : 0, res.cN, k * B * H, B * H);
+                storeStates(cells, training, res.cN, k);
             }
-            prevStates = states;
+            below = states;
+            belowOff = B * DH;
+            if (drop && k < L - 1) {
+                float[] dropped = buffer(dropKey[k], N * DH);
+                applyDropout(states, B * DH, dropped, dropoutLayerKey(dropKeyBase, k));
+                below = dropped;
+                belowOff = 0;
+            }
         }
-        System.arraycopy(prevStates, B * H, res.out, 0, TB * H);
+        unpackRows(below, belowOff, res.out, DH);
         if (training) {
             haveTrainingPass = true;
-            savedT = T;
-            savedB = B;
+            savedDropout = drop;
+            savedDropoutKey = dropKeyBase;
         }
         clearPassRefs();
         return res;
     }
 
+    /** W_ih of layer k, all directions stacked ({@code [D*G*H, in]}); W_ih itself with one direction. */
+    private float[] stackedInputWeights(int k, int in) {
+        if (directions == 1) {
+            return wih[k];
+        }
+        int size = gates * hiddenSize * in;
+        float[] stacked = buffer(Keys.WIH_STACKED, directions * size);
+        for (int d = 0; d < directions; d++) {
+            System.arraycopy(wih[k * directions + d], 0, stacked, d * size, size);
+        }
+        return stacked;
+    }
+
     /**
-     * Packs W_hh of layer k as the right operand of {@code h·W_hhᵀ} with its rows (the product's
-     * columns) reordered gate-interleaved: for each block of {@link #unitBlock} units, the block's
-     * units of gate 0, then of gate 1, ... So units {@code [u0, u1)} (block-aligned) own the
+     * Packs W_hh of layer k, direction d as the right operand of {@code h·W_hhᵀ} with its rows (the
+     * product's columns) reordered gate-interleaved: for each block of {@link #unitBlock} units, the
+     * block's units of gate 0, then of gate 1, ... So units {@code [u0, u1)} (block-aligned) own the
      * contiguous columns {@code [G*u0, G*u1)}, and within a block of width w, gate q of unit
      * {@code u0+p} is column {@code G*u0 + q*w + p}.
      */
-    private void packRecurrentInterleaved(int k) {
+    private void packRecurrentInterleaved(int k, int d) {
         final int H = hiddenSize;
         final int GH = gates * H;
-        if (packRec == null || packRec.rows() != H || packRec.cols() != GH) {
-            packRec = Sgemm.packB(true, H, GH, whh[k], 0, H);
+        if (packRec[d] == null || packRec[d].rows() != H || packRec[d].cols() != GH) {
+            packRec[d] = Sgemm.packB(true, H, GH, whh[k * directions + d], 0, H);
         }
         if (unitBlock == 0) {
-            int pw = Math.max(1, packRec.panelWidth());
+            int pw = Math.max(1, packRec[d].panelWidth());
             unitBlock = pw * ((MIN_UNIT_BLOCK + pw - 1) / pw);
         }
-        float[] inter = ws.floats(Keys.WHH_INTERLEAVED, GH * H);
-        float[] w = whh[k];
+        float[] inter = buffer(Keys.WHH_INTERLEAVED, GH * H);
+        float[] w = whh[k * directions + d];
         for (int u0 = 0; u0 < H; u0 += unitBlock) {
             int width = Math.min(unitBlock, H - u0);
             for (int q = 0; q < gates; q++) {
@@ -609,13 +889,14 @@ public final class RecurrentLayer {
                 }
             }
         }
-        Sgemm.repackB(packRec, true, H, GH, inter, 0, H);
+        Sgemm.repackB(packRec[d], true, H, GH, inter, 0, H);
     }
 
     /** Whether the time loop is worth splitting over the team: more than one unit block and enough work per step. */
     private boolean parallelLoop(int B) {
         int blocks = (hiddenSize + unitBlock - 1) / unitBlock;
-        return team.size() > 1 && blocks > 1 && 2L * B * gates * hiddenSize * hiddenSize >= minFlopsPerBarrier;
+        return team.size() > 1 && blocks > 1
+                && 2L * directions * B * gates * hiddenSize * hiddenSize >= minFlopsPerBarrier;
     }
 
     /** Runs {@code job} on the whole team, or alone on the calling thread as worker 0 of 1. */
@@ -639,6 +920,19 @@ public final class RecurrentLayer {
     /** Which phases the forward job runs: {@link #PROJECTION}, {@link #LOOP} or both. */
     private int passPhases;
 
+    /*
+     * Row addressing shared by the jobs. With N real rows and D directions:
+     *  - gate-shaped buffers (gates/act, dG) are [N, D*G*H], direction d in columns d*G*H...;
+     *  - state-shaped per-step buffers (dout, hn, dnx) are [N, D*H], direction d in columns d*H...;
+     *  - h (and c when training) are [B + N + (D-1)*B, D*H]: rows 0..B-1 hold the forward
+     *    direction's initial states, rows B + rowStart[t] + i step t's states, and rows
+     *    B + N + i the reverse direction's initial states;
+     *  - the per-sequence recurrent buffers (gh, dh, dc, in-place c) are [B, ·] by sorted row.
+     * The forward direction's previous state for step t is step t-1's row (or the initial block
+     * at t = 0). The reverse direction's is step t+1's row for the first active[t+1] rows and the
+     * initial block for the rows whose sequence starts at step t: two segments of rows.
+     */
+
     /** The forward pass of one layer: the input projection, then the whole time loop. */
     private final class ForwardJob implements ThreadTeam.Job {
         @Override
@@ -656,90 +950,114 @@ public final class RecurrentLayer {
 
         /** The input projection for this worker's rows: biases first, then += X·W_ihᵀ. */
         private void project(int worker, int workers) {
-            final int GH = gates * hiddenSize;
+            final int DGH = directions * gates * hiddenSize;
             final int in = passIn;
-            final int TB = passT * passB;
+            final int N = layoutRows;
             final float[] gx = passGates;
-            int r0 = ThreadTeam.split(TB, ROW_GRANULE, worker, workers);
-            int r1 = ThreadTeam.split(TB, ROW_GRANULE, worker + 1, workers);
+            int r0 = ThreadTeam.split(N, ROW_GRANULE, worker, workers);
+            int r1 = ThreadTeam.split(N, ROW_GRANULE, worker + 1, workers);
             for (int r = r0; r < r1; r++) {
-                System.arraycopy(passBias, 0, gx, r * GH, GH);
+                System.arraycopy(passBias, 0, gx, r * DGH, DGH);
             }
             if (r1 > r0) {
-                Sgemm.sgemmPacked(false, r1 - r0, 1f, passX, passXOff + r0 * in, in, passPackIn, 0, GH,
-                        1f, gx, r0 * GH, GH);
+                Sgemm.sgemmPacked(false, r1 - r0, 1f, passX, passXOff + r0 * in, in, passPackIn, 0, DGH,
+                        1f, gx, r0 * DGH, DGH);
             }
         }
 
-        /** The time loop over this worker's hidden units. */
+        /** The time loop over this worker's hidden units: forward step s and reverse step steps-1-s together. */
         private void loop(int worker, int workers) {
-            final int T = passT;
-            final int B = passB;
+            final int steps = layoutSteps;
+            final int u0 = ThreadTeam.split(hiddenSize, unitBlock, worker, workers);
+            final int u1 = ThreadTeam.split(hiddenSize, unitBlock, worker + 1, workers);
+            for (int s = 0; s < steps; s++) {
+                if (u0 < u1) {
+                    step(0, s, u0, u1);
+                    if (directions == 2) {
+                        step(1, steps - 1 - s, u0, u1);
+                    }
+                }
+                if (s < steps - 1) {
+                    sync(workers);
+                }
+            }
+        }
+
+        private void step(int d, int t, int u0, int u1) {
+            final int B = layoutB;
+            int rows = active[t];
+            int cont = d == 0 ? rows : active[t + 1];
+            int contBase = d == 0 ? (t == 0 ? 0 : B + rowStart[t - 1]) : B + rowStart[t + 1];
+            segment(d, t, 0, cont, contBase, u0, u1);
+            if (cont < rows) {
+                segment(d, t, cont, rows, B + layoutRows, u0, u1);
+            }
+        }
+
+        /** Rows [r0, r1) of step t, direction d, whose previous states are rows prevBase + r. */
+        private void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1) {
+            if (r1 <= r0) {
+                return;
+            }
             final int H = hiddenSize;
             final int G = gates;
             final int GH = G * H;
+            final int DH = directions * H;
+            final int DGH = directions * GH;
+            final int m = r1 - r0;
             final float[] gx = passGates;
             final float[] states = passStates;
             final float[] gh = passGh;
-            final int u0 = ThreadTeam.split(H, unitBlock, worker, workers);
-            final int u1 = ThreadTeam.split(H, unitBlock, worker + 1, workers);
             final boolean training = passTraining;
             final float[] cells = passCells;
-            final float[] hn = passHn;
-            final float[] bhnArr = bhh[passLayer];
-            final PackedMatrix rec = packRec;
-            final int BH = B * H;
-            for (int t = 0; t < T; t++) {
-                if (u0 < u1) {
-                    Sgemm.sgemmPacked(false, B, 1f, states, t * BH, H, rec, G * u0, G * u1, 0f, gh, 0, GH);
-                    for (int ub = u0; ub < u1; ub += unitBlock) {
-                        int w = Math.min(unitBlock, u1 - ub);
-                        int offGx = t * B * GH + ub;
-                        int offGh = G * ub;
-                        int offPrev = t * BH + ub;
-                        int offNext = (t + 1) * BH + ub;
-                        switch (cell) {
-                            case LSTM -> {
-                                int cp = training ? offPrev : ub;
-                                int cn = training ? offNext : ub;
-                                if (linear) {
-                                    IdentityGateKernels.lstmForward(B, w, gx, offGx, H, gh, offGh, w, GH,
-                                            cells, cp, cells, cn, states, offNext, H, training);
-                                } else {
-                                    GateKernels.lstmForward(B, w, gx, offGx, H, gh, offGh, w, GH,
-                                            cells, cp, cells, cn, states, offNext, H, training);
-                                }
-                            }
-                            case GRU -> {
-                                if (linear) {
-                                    IdentityGateKernels.gruForward(B, w, gx, offGx, H, gh, offGh, w, GH,
-                                            bhnArr, 2 * H + ub, states, offPrev, states, offNext, hn, offPrev, H,
-                                            training);
-                                } else {
-                                    GateKernels.gruForward(B, w, gx, offGx, H, gh, offGh, w, GH,
-                                            bhnArr, 2 * H + ub, states, offPrev, states, offNext, hn, offPrev, H,
-                                            training);
-                                }
-                            }
-                            case RNN_TANH -> {
-                                if (linear) {
-                                    IdentityGateKernels.rnnForward(B, w, gx, offGx, gh, offGh, GH, states, offNext, H);
-                                } else {
-                                    GateKernels.rnnTanhForward(B, w, gx, offGx, gh, offGh, GH, states, offNext, H);
-                                }
-                            }
-                            case RNN_RELU -> {
-                                if (linear) {
-                                    IdentityGateKernels.rnnForward(B, w, gx, offGx, gh, offGh, GH, states, offNext, H);
-                                } else {
-                                    GateKernels.rnnReluForward(B, w, gx, offGx, gh, offGh, GH, states, offNext, H);
-                                }
-                            }
+            final int gRow = rowStart[t] + r0;
+            final int sRow = layoutB + gRow;
+            Sgemm.sgemmPacked(false, m, 1f, states, (prevBase + r0) * DH + d * H, DH, packRec[d], G * u0, G * u1,
+                    0f, gh, r0 * DGH + d * GH, DGH);
+            for (int ub = u0; ub < u1; ub += unitBlock) {
+                int w = Math.min(unitBlock, u1 - ub);
+                int offGx = gRow * DGH + d * GH + ub;
+                int offGh = r0 * DGH + d * GH + G * ub;
+                int offPrev = (prevBase + r0) * DH + d * H + ub;
+                int offNext = sRow * DH + d * H + ub;
+                switch (cell) {
+                    case LSTM -> {
+                        int cp = training ? offPrev : r0 * DH + d * H + ub;
+                        int cn = training ? offNext : cp;
+                        if (linear) {
+                            IdentityGateKernels.lstmForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
+                                    cells, cp, cells, cn, states, offNext, DH, training);
+                        } else {
+                            GateKernels.lstmForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
+                                    cells, cp, cells, cn, states, offNext, DH, training);
                         }
                     }
-                }
-                if (t < T - 1) {
-                    sync(workers);
+                    case GRU -> {
+                        int offHn = gRow * DH + d * H + ub;
+                        if (linear) {
+                            IdentityGateKernels.gruForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
+                                    passBhn, d * H + ub, states, offPrev, states, offNext, passHn, offHn, DH,
+                                    training);
+                        } else {
+                            GateKernels.gruForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
+                                    passBhn, d * H + ub, states, offPrev, states, offNext, passHn, offHn, DH,
+                                    training);
+                        }
+                    }
+                    case RNN_TANH -> {
+                        if (linear) {
+                            IdentityGateKernels.rnnForward(m, w, gx, offGx, gh, offGh, DGH, states, offNext, DH);
+                        } else {
+                            GateKernels.rnnTanhForward(m, w, gx, offGx, gh, offGh, DGH, states, offNext, DH);
+                        }
+                    }
+                    case RNN_RELU -> {
+                        if (linear) {
+                            IdentityGateKernels.rnnForward(m, w, gx, offGx, gh, offGh, DGH, states, offNext, DH);
+                        } else {
+                            GateKernels.rnnReluForward(m, w, gx, offGx, gh, offGh, DGH, states, offNext, DH);
+                        }
+                    }
                 }
             }
         }
@@ -749,15 +1067,16 @@ public final class RecurrentLayer {
     // backward
 
     /**
-     * Backpropagation through time over the sequence of the last {@link #forward}, for the loss
-     * {@code Σ out·dout + Σ h_N·dhN + Σ c_N·dcN}. Adds the parameter gradients into
-     * {@link Parameter#grad()}.
+     * Backpropagation through time over the sequences of the last {@link #forward} (with its
+     * lengths), for the loss {@code Σ out·dout + Σ h_N·dhN + Σ c_N·dcN}. Adds the parameter
+     * gradients into {@link Parameter#grad()}.
      *
-     * @param dout gradient of the outputs {@code [T, B, H]}
-     * @param dhN  gradient of the final hidden states {@code [L, B, H]}, or null for zeros
-     * @param dcN  gradient of the final cell states {@code [L, B, H]} (LSTM only), or null
-     * @return {@code dx [T, B, I]}, {@code dh0 [L, B, H]}, {@code dc0} (LSTM), buffers reused by the
-     *         next backward
+     * @param dout gradient of the outputs {@code [T, B, D*H]}; entries past a sequence's end are
+     *             ignored
+     * @param dhN  gradient of the final hidden states {@code [D*L, B, H]}, or null for zeros
+     * @param dcN  gradient of the final cell states {@code [D*L, B, H]} (LSTM only), or null
+     * @return {@code dx [T, B, I]} (zero past each sequence's end), {@code dh0 [D*L, B, H]},
+     *         {@code dc0} (LSTM), buffers reused by the next backward
      * @throws IllegalStateException if there was no forward pass, or the last pass was {@link #infer}
      * @throws IllegalArgumentException naming the tensor, expected and actual shape
      */
@@ -767,186 +1086,518 @@ public final class RecurrentLayer {
                     ? "backward() needs the saved state of a forward() pass; the last pass was infer(), which saves none"
                     : "backward() needs a preceding forward() pass");
         }
-        final int T = savedT;
-        final int B = savedB;
+        final int T = layoutT;
+        final int B = layoutB;
+        final int N = layoutRows;
         final int I = inputSize;
         final int H = hiddenSize;
         final int L = numLayers;
+        final int D = directions;
+        final int DH = D * H;
         final int GH = gates * H;
-        final int TB = T * B;
-        checkShape("dout", dout, false, "T, B, H", T, B, H);
-        checkShape("dhN", dhN, true, "L, B, H", L, B, H);
+        final int DGH = D * GH;
+        final int SL = D * L;
+        checkLength("dout", dout, directions == 2 ? "[T, B, 2*H]" : "[T, B, H]", T, B, DH);
+        String stateDims = stateDims();
+        checkOptional("dhN", dhN, stateDims, SL, B, H);
         if (cell == CellType.LSTM) {
-            checkShape("dcN", dcN, true, "L, B, H", L, B, H);
+            checkOptional("dcN", dcN, stateDims, SL, B, H);
         } else if (dcN != null) {
             throw new IllegalArgumentException("dcN: only an lstm has a cell state; pass null for " + cell.cliName());
         }
         BackwardResult res = bwdResult;
-        res.dx = exact(res.dx, TB * I);
-        res.dh0 = exact(res.dh0, L * B * H);
-        res.dc0 = cell == CellType.LSTM ? exact(res.dc0, L * B * H) : null;
+        res.dx = exact(res.dx, T * B * I);
+        res.dh0 = exact(res.dh0, SL * B * H);
+        res.dc0 = cell == CellType.LSTM ? exact(res.dc0, SL * B * H) : null;
 
-        passT = T;
-        passB = B;
-        passDG = ws.floats(Keys.DG, TB * GH);
-        passDnx = cell == CellType.GRU ? ws.floats(Keys.DNX, TB * H) : null;
-        passDh = ws.floats(Keys.DH, B * H);
-        passDc = cell == CellType.LSTM ? ws.floats(Keys.DC, B * H) : null;
-        passBsum = ws.floats(Keys.BSUM, GH);
-        float[] between = L > 1 ? ws.floats(Keys.DBETWEEN, TB * H) : null;
+        // a copy even in the caller's layout, so that no kernel reads the caller's array (see buffer())
+        float[] douts = buffer(Keys.DOUT_PACKED, N * DH);
+        packRows(dout, douts, DH);
+        float[] dxRows = packedLayout ? buffer(Keys.DX_PACKED, N * I) : res.dx;
+        passDG = buffer(Keys.DG, N * DGH);
+        passDnx = cell == CellType.GRU ? buffer(Keys.DNX, N * DH) : null;
+        passDh = buffer(Keys.DH, B * DH);
+        passDc = cell == CellType.LSTM ? buffer(Keys.DC, B * DH) : null;
+        passBsum = buffer(Keys.BSUM, DGH);
+        // previous states in the rows of their step: a view of h in the caller's layout, gathered otherwise
+        passGatherPrev = packedLayout;
+        float[] gathered = packedLayout ? buffer(Keys.PREV, N * DH) : null;
+        float[] between = L > 1 ? buffer(Keys.DBETWEEN, N * DH) : null;
+        final int stateRows = B + N + (D - 1) * B;
         for (int k = L - 1; k >= 0; k--) {
-            int in = k == 0 ? I : H;
+            int in = k == 0 ? I : DH;
             passLayer = k;
             passIn = in;
-            passDout = k == L - 1 ? dout : between;
-            passGates = ws.floats(actKey[k], TB * GH);
-            passStates = ws.floats(stateKey[k], (T + 1) * B * H);
-            passCells = cell == CellType.LSTM ? ws.floats(cellKey[k], (T + 1) * B * H) : null;
-            passHn = cell == CellType.GRU ? ws.floats(hnKey[k], TB * H) : null;
-            initState(passDh, dhN, k, B * H);
+            passDout = k == L - 1 ? douts : between;
+            passGates = buffer(actKey[k], N * DGH);
+            passStates = buffer(stateKey[k], stateRows * DH);
+            passCells = cell == CellType.LSTM ? buffer(cellKey[k], stateRows * DH) : null;
+            passHn = cell == CellType.GRU ? buffer(hnKey[k], N * DH) : null;
+            loadStates(passDh, 0, dhN, k);
             if (passDc != null) {
-                initState(passDc, dcN, k, B * H);
+                loadStates(passDc, 0, dcN, k);
             }
-            packRecBack = pack(packRecBack, false, GH, H, whh[k], 0, H);
+            for (int d = 0; d < D; d++) {
+                packRecBack[d] = pack(packRecBack[d], false, GH, H, whh[k * D + d], 0, H);
+            }
             runPhase(backwardLoopJob, parallelLoop(B));
-            System.arraycopy(passDh, 0, res.dh0, k * B * H, B * H);
+            storeStates(passDh, false, res.dh0, k);
             if (passDc != null) {
-                System.arraycopy(passDc, 0, res.dc0, k * B * H, B * H);
+                storeStates(passDc, false, res.dc0, k);
             }
 
-            // operands of the weight-gradient GEMMs, packed once each
-            packPrev = pack(packPrev, false, TB, H, passStates, 0, H);
+            if (passGatherPrev) {
+                passPrev = gathered;
+                passPrevOff[0] = 0;
+                passPrevOff[1] = H;
+            } else {
+                // forward: step t's previous state is row t*B + b; reverse: row (t+2)*B + b
+                passPrev = passStates;
+                passPrevOff[0] = 0;
+                passPrevOff[1] = 2 * B * DH + H;
+            }
             if (k == 0) {
-                passPackLayerIn = packX;
-                packBackFirst = pack(packBackFirst, false, GH, in, wih[k], 0, in);
+                passLayerIn = buffer(Keys.X_SAVED, N * I);
+                passLayerInOff = 0;
+            } else if (savedDropout) {
+                passLayerIn = buffer(dropKey[k - 1], N * DH);
+                passLayerInOff = 0;
+            } else {
+                passLayerIn = buffer(stateKey[k - 1], stateRows * DH);
+                passLayerInOff = B * DH;
+            }
+            float[] wStacked = stackedInputWeights(k, in);
+            if (k == 0) {
+                packBackFirst = pack(packBackFirst, false, DGH, in, wStacked, 0, in);
                 passPackBack = packBackFirst;
             } else {
-                float[] below = ws.floats(stateKey[k - 1], (T + 1) * B * H);
-                packLayerIn = pack(packLayerIn, false, TB, H, below, B * H, H);
-                passPackLayerIn = packLayerIn;
-                packBackRest = pack(packBackRest, false, GH, in, wih[k], 0, in);
+                packBackRest = pack(packBackRest, false, DGH, in, wStacked, 0, in);
                 passPackBack = packBackRest;
             }
-            passDx = k == 0 ? res.dx : between;
-            long gradFlops = 2L * TB * GH * (H + 2L * in);
+            passDx = k == 0 ? dxRows : between;
+            long gradFlops = 2L * N * DGH * (H + 2L * in);
             runPhase(gradientJob, team.size() > 1 && gradFlops >= minFlopsPerRun);
+            if (k > 0 && savedDropout) {
+                applyDropout(between, 0, between, dropoutLayerKey(savedDropoutKey, k - 1));
+            }
+        }
+        if (packedLayout) {
+            unpackRows(dxRows, 0, res.dx, I);
         }
         clearPassRefs();
         return res;
     }
 
-    /** The time loop of one layer's backward pass, t = T-1 down to 0. */
+    /**
+     * The time loop of one layer's backward pass: the forward direction from its last step down,
+     * the reverse direction from step 0 up, together.
+     */
     private final class BackwardLoopJob implements ThreadTeam.Job {
         @Override
         public void run(int worker, int workers) {
-            final int T = passT;
-            final int B = passB;
+            final int steps = layoutSteps;
+            final int u0 = ThreadTeam.split(hiddenSize, unitBlock, worker, workers);
+            final int u1 = ThreadTeam.split(hiddenSize, unitBlock, worker + 1, workers);
+            for (int s = 0; s < steps; s++) {
+                int tf = steps - 1 - s;
+                if (u0 < u1) {
+                    kernels(0, tf, u0, u1);
+                    if (directions == 2) {
+                        kernels(1, s, u0, u1);
+                    }
+                }
+                sync(workers);
+                if (u0 < u1) {
+                    recurrentGradient(0, tf, u0, u1);
+                    if (directions == 2) {
+                        recurrentGradient(1, s, u0, u1);
+                    }
+                }
+            }
+        }
+
+        private void kernels(int d, int t, int u0, int u1) {
+            final int B = layoutB;
+            int rows = active[t];
+            int cont = d == 0 ? rows : active[t + 1];
+            int contBase = d == 0 ? (t == 0 ? 0 : B + rowStart[t - 1]) : B + rowStart[t + 1];
+            segment(d, t, 0, cont, contBase, u0, u1);
+            if (cont < rows) {
+                segment(d, t, cont, rows, B + layoutRows, u0, u1);
+            }
+        }
+
+        /** The fused gate backward of rows [r0, r1) of step t, direction d (previous states at prevBase + r). */
+        private void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1) {
+            if (r1 <= r0) {
+                return;
+            }
             final int H = hiddenSize;
+            final int DH = directions * H;
             final int GH = gates * H;
-            final int BH = B * H;
-            final int u0 = ThreadTeam.split(H, unitBlock, worker, workers);
-            final int u1 = ThreadTeam.split(H, unitBlock, worker + 1, workers);
+            final int DGH = directions * GH;
+            final int m = r1 - r0;
             final int n = u1 - u0;
+            final int gRow = rowStart[t] + r0;
+            final int offG = gRow * DGH + d * GH + u0;
+            final int offPrev = (prevBase + r0) * DH + d * H + u0;
+            final int offCur = (layoutB + gRow) * DH + d * H + u0;
+            final int offRow = gRow * DH + d * H + u0;
+            final int offDh = r0 * DH + d * H + u0;
             final float[] act = passGates;
             final float[] dG = passDG;
             final float[] dout = passDout;
             final float[] dh = passDh;
             final float[] states = passStates;
-            final PackedMatrix rec = packRecBack;
-            // GRU's dL/dh_{t-1} has a direct term dh*z that the kernel leaves in dh; the GEMM adds to it
-            final float beta = cell == CellType.GRU ? 1f : 0f;
-            for (int t = T - 1; t >= 0; t--) {
-                if (n > 0) {
-                    int offG = t * B * GH + u0;
-                    int offPrev = t * BH + u0;
-                    int offNext = (t + 1) * BH + u0;
-                    switch (cell) {
-                        case LSTM -> {
-                            if (linear) {
-                                IdentityGateKernels.lstmBackward(B, n, act, offG, dG, offG, H, GH,
-                                        passCells, offPrev, passCells, offNext, dout, offPrev, dh, u0, passDc, u0, H);
-                            } else {
-                                GateKernels.lstmBackward(B, n, act, offG, dG, offG, H, GH,
-                                        passCells, offPrev, passCells, offNext, dout, offPrev, dh, u0, passDc, u0, H);
-                            }
-                        }
-                        case GRU -> {
-                            if (linear) {
-                                IdentityGateKernels.gruBackward(B, n, act, offG, dG, offG, H, GH,
-                                        passHn, offPrev, states, offPrev, dout, offPrev, dh, u0, passDnx, offPrev, H);
-                            } else {
-                                GateKernels.gruBackward(B, n, act, offG, dG, offG, H, GH,
-                                        passHn, offPrev, states, offPrev, dout, offPrev, dh, u0, passDnx, offPrev, H);
-                            }
-                        }
-                        case RNN_TANH -> {
-                            if (linear) {
-                                IdentityGateKernels.rnnBackward(B, n, states, offNext, dout, offPrev, dh, u0, dG, offG, H);
-                            } else {
-                                GateKernels.rnnTanhBackward(B, n, states, offNext, dout, offPrev, dh, u0, dG, offG, H);
-                            }
-                        }
-                        case RNN_RELU -> {
-                            if (linear) {
-                                IdentityGateKernels.rnnBackward(B, n, states, offNext, dout, offPrev, dh, u0, dG, offG, H);
-                            } else {
-                                GateKernels.rnnReluBackward(B, n, states, offNext, dout, offPrev, dh, u0, dG, offG, H);
-                            }
-                        }
+            switch (cell) {
+                case LSTM -> {
+                    if (linear) {
+                        IdentityGateKernels.lstmBackward(m, n, act, offG, dG, offG, H, DGH, passCells, offPrev,
+                                passCells, offCur, dout, offRow, dh, offDh, passDc, offDh, DH);
+                    } else {
+                        GateKernels.lstmBackward(m, n, act, offG, dG, offG, H, DGH, passCells, offPrev,
+                                passCells, offCur, dout, offRow, dh, offDh, passDc, offDh, DH);
                     }
                 }
-                sync(workers);
-                if (n > 0) {
-                    Sgemm.sgemmPacked(false, B, 1f, dG, t * B * GH, GH, rec, u0, u1, beta, dh, 0, H);
+                case GRU -> {
+                    if (linear) {
+                        IdentityGateKernels.gruBackward(m, n, act, offG, dG, offG, H, DGH, passHn, offRow,
+                                states, offPrev, dout, offRow, dh, offDh, passDnx, offRow, DH);
+                    } else {
+                        GateKernels.gruBackward(m, n, act, offG, dG, offG, H, DGH, passHn, offRow,
+                                states, offPrev, dout, offRow, dh, offDh, passDnx, offRow, DH);
+                    }
+                }
+                // one gate: dG is state-shaped, D*G*H == D*H
+                case RNN_TANH -> {
+                    if (linear) {
+                        IdentityGateKernels.rnnBackward(m, n, states, offCur, dout, offRow, dh, offDh, dG, offG, DH);
+                    } else {
+                        GateKernels.rnnTanhBackward(m, n, states, offCur, dout, offRow, dh, offDh, dG, offG, DH);
+                    }
+                }
+                case RNN_RELU -> {
+                    if (linear) {
+                        IdentityGateKernels.rnnBackward(m, n, states, offCur, dout, offRow, dh, offDh, dG, offG, DH);
+                    } else {
+                        GateKernels.rnnReluBackward(m, n, states, offCur, dout, offRow, dh, offDh, dG, offG, DH);
+                    }
                 }
             }
         }
+
+        /** dh[rows of step t, units u0..u1) (+)= dG_t · W_hh: the gradient reaching the previous states. */
+        private void recurrentGradient(int d, int t, int u0, int u1) {
+            final int H = hiddenSize;
+            final int GH = gates * H;
+            final int DGH = directions * GH;
+            // GRU's dL/dh_{t-1} has a direct term dh*z that the kernel leaves in dh; the GEMM adds to it
+            final float beta = cell == CellType.GRU ? 1f : 0f;
+            Sgemm.sgemmPacked(false, active[t], 1f, passDG, rowStart[t] * DGH + d * GH, DGH, packRecBack[d], u0, u1,
+                    beta, passDh, d * H, directions * H);
+        }
     }
 
-    /** Weight, bias and input gradients of one layer, each one GEMM/reduction over all steps. */
+    /** Weight, bias and input gradients of one layer, each one GEMM/reduction over all rows. */
     private final class GradientJob implements ThreadTeam.Job {
         @Override
         public void run(int worker, int workers) {
-            final int TB = passT * passB;
+            final int N = layoutRows;
             final int H = hiddenSize;
             final int GH = gates * H;
+            final int D = directions;
+            final int DH = D * H;
+            final int DGH = D * GH;
             final int in = passIn;
             final int k = passLayer;
             final float[] dG = passDG;
             final float[] bsum = passBsum;
-            final int m0 = ThreadTeam.split(GH, GATE_ROW_GRANULE, worker, workers);
-            final int m1 = ThreadTeam.split(GH, GATE_ROW_GRANULE, worker + 1, workers);
-            final int r0 = ThreadTeam.split(TB, ROW_GRANULE, worker, workers);
-            final int r1 = ThreadTeam.split(TB, ROW_GRANULE, worker + 1, workers);
+            final int m0 = ThreadTeam.split(DGH, GATE_ROW_GRANULE, worker, workers);
+            final int m1 = ThreadTeam.split(DGH, GATE_ROW_GRANULE, worker + 1, workers);
+            final int r0 = ThreadTeam.split(N, ROW_GRANULE, worker, workers);
+            final int r1 = ThreadTeam.split(N, ROW_GRANULE, worker + 1, workers);
 
+            if (passGatherPrev) {
+                gatherPrevious(r0, r1);
+                sync(workers);
+            }
             // hidden side: dW_hh += dGhᵀ·H_prev, db_hh += column sums of dGh
+            for (int d = 0; d < D; d++) {
+                int a = Math.max(m0, d * GH);
+                int b = Math.min(m1, (d + 1) * GH);
+                if (b > a) {
+                    Sgemm.sgemm(true, false, b - a, H, N, 1f, dG, a, DGH, passPrev, passPrevOff[d], DH,
+                            1f, gWhh[k * D + d], (a - d * GH) * H, H);
+                }
+            }
             if (m1 > m0) {
-                Sgemm.sgemmPacked(true, m1 - m0, 1f, dG, m0, GH, packPrev, 0, H, 1f, gWhh[k], m0 * H, H);
                 Arrays.fill(bsum, m0, m1, 0f);
-                Blas1.columnSums(TB, m1 - m0, dG, m0, GH, bsum, m0);
-                Blas1.axpy(m1 - m0, 1f, bsum, m0, gBhh[k], m0);
+                Blas1.columnSums(N, m1 - m0, dG, m0, DGH, bsum, m0);
+                addBias(gBhh, k, m0, m1);
             }
             if (cell == CellType.GRU) {
                 // turn dGh into dGx: the n gate's input-side gradient lacks the factor r
                 sync(workers);
                 for (int r = r0; r < r1; r++) {
-                    System.arraycopy(passDnx, r * H, dG, r * GH + 2 * H, H);
+                    for (int d = 0; d < D; d++) {
+                        System.arraycopy(passDnx, r * DH + d * H, dG, r * DGH + d * GH + 2 * H, H);
+                    }
                 }
                 sync(workers);
                 if (m1 > m0) {
                     Arrays.fill(bsum, m0, m1, 0f);
-                    Blas1.columnSums(TB, m1 - m0, dG, m0, GH, bsum, m0);
+                    Blas1.columnSums(N, m1 - m0, dG, m0, DGH, bsum, m0);
                 }
             }
             // input side: db_ih (equal to db_hh except GRU's n gate), dW_ih += dGxᵀ·X, dX = dGx·W_ih
             if (m1 > m0) {
-                Blas1.axpy(m1 - m0, 1f, bsum, m0, gBih[k], m0);
-                Sgemm.sgemmPacked(true, m1 - m0, 1f, dG, m0, GH, passPackLayerIn, 0, in, 1f, gWih[k], m0 * in, in);
+                addBias(gBih, k, m0, m1);
+            }
+            for (int d = 0; d < D; d++) {
+                int a = Math.max(m0, d * GH);
+                int b = Math.min(m1, (d + 1) * GH);
+                if (b > a) {
+                    Sgemm.sgemm(true, false, b - a, in, N, 1f, dG, a, DGH, passLayerIn, passLayerInOff, in,
+                            1f, gWih[k * D + d], (a - d * GH) * in, in);
+                }
             }
             if (r1 > r0) {
-                Sgemm.sgemmPacked(false, r1 - r0, 1f, dG, r0 * GH, GH, passPackBack, 0, in, 0f, passDx, r0 * in, in);
+                Sgemm.sgemmPacked(false, r1 - r0, 1f, dG, r0 * DGH, DGH, passPackBack, 0, in, 0f, passDx, r0 * in, in);
             }
         }
+
+        /** Adds bsum[m0, m1) (gate rows of all directions) into the bias gradients of layer k. */
+        private void addBias(float[][] grads, int k, int m0, int m1) {
+            final int GH = gates * hiddenSize;
+            for (int d = 0; d < directions; d++) {
+                int a = Math.max(m0, d * GH);
+                int b = Math.min(m1, (d + 1) * GH);
+                if (b > a) {
+                    Blas1.axpy(b - a, 1f, passBsum, a, grads[k * directions + d], a - d * GH);
+                }
+            }
+        }
+
+        /** Copies each row's previous state (both directions) into row r of the gathered buffer, rows [r0, r1). */
+        private void gatherPrevious(int r0, int r1) {
+            final int H = hiddenSize;
+            final int DH = directions * H;
+            final int B = layoutB;
+            final float[] states = passStates;
+            final float[] prev = passPrev;
+            for (int t = 0; t < layoutSteps; t++) {
+                int lo = Math.max(r0, rowStart[t]);
+                int hi = Math.min(r1, rowStart[t + 1]);
+                for (int r = lo; r < hi; r++) {
+                    int i = r - rowStart[t];
+                    int fwd = t == 0 ? i : B + rowStart[t - 1] + i;
+                    System.arraycopy(states, fwd * DH, prev, r * DH, H);
+                    if (directions == 2) {
+                        int rev = i < active[t + 1] ? B + rowStart[t + 1] + i : B + layoutRows + i;
+                        System.arraycopy(states, rev * DH + H, prev, r * DH + H, H);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // sequence layout
+
+    /** Rejects lengths of the wrong count or outside [1, T]. */
+    private static void checkLengths(int[] lengths, int T, int B) {
+        if (lengths == null) {
+            return;
+        }
+        if (lengths.length != B) {
+            throw new IllegalArgumentException("lengths: expected one length per sequence, B = " + B + " entries, got "
+                    + lengths.length);
+        }
+        for (int b = 0; b < B; b++) {
+            int len = lengths[b];
+            if (len < 1 || len > T) {
+                throw new IllegalArgumentException("lengths[" + b + "] = " + len + " is outside [1, T] = [1, " + T + "]");
+            }
+        }
+    }
+
+    /**
+     * Sets the row layout of a pass: the batch sorted by descending length (a stable counting
+     * sort, so ties keep the caller's order and the layout is a pure function of the lengths),
+     * the live rows per step and where each step's rows start. Allocates only when T or B grow.
+     */
+    private void layout(int T, int B, int[] lengths) {
+        if (order.length < B) {
+            order = new int[B];
+            seqLength = new int[B];
+        }
+        if (active.length < T + 1) {
+            active = new int[T + 1];
+            rowStart = new int[T + 1];
+            lengthCounts = new int[T + 1];
+        }
+        layoutT = T;
+        layoutB = B;
+        boolean full = true;
+        if (lengths != null) {
+            for (int len : lengths) {
+                full &= len == T;
+            }
+        }
+        if (full) {
+            for (int b = 0; b < B; b++) {
+                order[b] = b;
+                seqLength[b] = T;
+            }
+        } else {
+            int[] start = lengthCounts;
+            Arrays.fill(start, 0, T + 1, 0);
+            for (int b = 0; b < B; b++) {
+                start[lengths[b]]++;
+            }
+            int pos = 0;
+            for (int len = T; len >= 1; len--) {
+                int c = start[len];
+                start[len] = pos;
+                pos += c;
+            }
+            for (int b = 0; b < B; b++) {
+                int p = start[lengths[b]]++;
+                order[p] = b;
+                seqLength[p] = lengths[b];
+            }
+        }
+        int live = B;
+        rowStart[0] = 0;
+        for (int t = 0; t <= T; t++) {
+            while (live > 0 && seqLength[live - 1] <= t) {
+                live--;
+            }
+            active[t] = live;
+            if (t < T) {
+                rowStart[t + 1] = rowStart[t] + live;
+            }
+        }
+        packedLayout = !full;
+        layoutSteps = seqLength[0];
+        layoutRows = rowStart[T];
+    }
+
+    /**
+     * Copies the real rows of a caller-layout {@code [T, B, width]} tensor into the pass's row
+     * order (step t's sorted row i at row {@code rowStart[t] + i}).
+     */
+    private void packRows(float[] src, float[] dst, int width) {
+        if (!packedLayout) {
+            System.arraycopy(src, 0, dst, 0, layoutRows * width);
+            return;
+        }
+        for (int t = 0; t < layoutSteps; t++) {
+            for (int i = 0; i < active[t]; i++) {
+                System.arraycopy(src, (t * layoutB + order[i]) * width, dst, (rowStart[t] + i) * width, width);
+            }
+        }
+    }
+
+    /** The inverse of {@link #packRows}, from {@code src} at {@code srcOff}; zero past each sequence's end. */
+    private void unpackRows(float[] src, int srcOff, float[] dst, int width) {
+        if (!packedLayout) {
+            System.arraycopy(src, srcOff, dst, 0, layoutRows * width);
+            return;
+        }
+        Arrays.fill(dst, 0, layoutT * layoutB * width, 0f);
+        for (int t = 0; t < layoutSteps; t++) {
+            for (int i = 0; i < active[t]; i++) {
+                System.arraycopy(src, srcOff + (rowStart[t] + i) * width, dst, (t * layoutB + order[i]) * width, width);
+            }
+        }
+    }
+
+    /**
+     * Layer k's initial states from {@code init} ({@code [D*L, B, H]}, caller order; null =
+     * zeros) into a {@code [·, D*H]} buffer: direction 0 in rows {@code 0..B-1}, direction 1 in
+     * rows {@code reverseBase + i}, each in its own columns, by sorted row.
+     */
+    private void loadStates(float[] dst, int reverseBase, float[] init, int k) {
+        final int H = hiddenSize;
+        final int DH = directions * H;
+        final int B = layoutB;
+        for (int d = 0; d < directions; d++) {
+            int base = d == 0 ? 0 : reverseBase;
+            for (int i = 0; i < B; i++) {
+                int off = (base + i) * DH + d * H;
+                if (init == null) {
+                    Arrays.fill(dst, off, off + H, 0f);
+                } else {
+                    System.arraycopy(init, ((k * directions + d) * B + order[i]) * H, dst, off, H);
+                }
+            }
+        }
+    }
+
+    /**
+     * Layer k's final states into {@code dst} ({@code [D*L, B, H]}, caller order). With
+     * {@code perStep}, {@code src} is a saved h/c buffer and each sequence's final state is its
+     * own last step's row (the reverse direction's is step 0's); otherwise {@code src} holds one
+     * row per sorted sequence.
+     */
+    private void storeStates(float[] src, boolean perStep, float[] dst, int k) {
+        final int H = hiddenSize;
+        final int DH = directions * H;
+        final int B = layoutB;
+        for (int d = 0; d < directions; d++) {
+            for (int i = 0; i < B; i++) {
+                int row = !perStep ? i : d == 0 ? B + rowStart[seqLength[i] - 1] + i : B + i;
+                System.arraycopy(src, row * DH + d * H, dst, ((k * directions + d) * B + order[i]) * H, H);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // dropout
+
+    private int dropThreshold() {
+        return (int) Math.ceil(dropout * (1 << 24));
+    }
+
+    private float dropScale() {
+        return (float) (1.0 / (1.0 - dropout));
+    }
+
+    /** dst = src ⊙ mask over the pass's real rows of a {@code [N, D*H]} matrix ({@code src} from srcOff). */
+    private void applyDropout(float[] src, int srcOff, float[] dst, long layerKey) {
+        final int DH = directions * hiddenSize;
+        final int threshold = dropThreshold();
+        final float scale = dropScale();
+        for (int t = 0; t < layoutSteps; t++) {
+            for (int i = 0; i < active[t]; i++) {
+                int r = (rowStart[t] + i) * DH;
+                long e = ((long) t * layoutB + order[i]) * DH;
+                for (int j = 0; j < DH; j++) {
+                    dst[r + j] = keep(layerKey, e + j, threshold) ? src[srcOff + r + j] * scale : 0f;
+                }
+            }
+        }
+    }
+
+    /** Whether element {@code e} (caller layout) survives: a counter-based hash, 24 uniform bits against p. */
+    private static boolean keep(long layerKey, long e, int threshold) {
+        return (int) (mix64(layerKey + e * 0x9E3779B97F4A7C15L) >>> 40) >= threshold;
+    }
+
+    private static long passKey(long seed, long pass) {
+        return mix64(seed ^ mix64(pass + 0x632BE59BD9B4E019L));
+    }
+
+    private static long dropoutLayerKey(long passKey, int k) {
+        return mix64(passKey + (k + 1) * 0xD1B54A32D192ED03L);
+    }
+
+    /** SplitMix64's finaliser: a bijective, well-mixed hash of 64 bits. */
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -956,6 +1607,8 @@ public final class RecurrentLayer {
         passX = null;
         passDout = null;
         passDx = null;
+        passLayerIn = null;
+        passPrev = null;
     }
 
     /** "an lstm", "a gru", ... for messages. */
@@ -971,21 +1624,26 @@ public final class RecurrentLayer {
         return Sgemm.packB(transB, k, n, b, off, ldb);
     }
 
-    /** Rows 0..B-1 of a state buffer: layer k's slice of {@code init}, or zeros when it is null. */
-    private static void initState(float[] dst, float[] init, int k, int bh) {
-        if (init == null) {
-            Arrays.fill(dst, 0, bh, 0f);
-        } else {
-            System.arraycopy(init, k * bh, dst, 0, bh);
-        }
+    /**
+     * A workspace buffer of at least {@code length} floats plus {@link #KERNEL_SLACK}: the gate
+     * kernels' masked tail loads and stores take a slow, allocating path when the vector would
+     * reach past the end of the array, so no row the kernels touch ends an array.
+     */
+    private float[] buffer(Object key, int length) {
+        return ws.floats(key, length + KERNEL_SLACK);
     }
 
     private static float[] exact(float[] current, int length) {
         return current != null && current.length == length ? current : new float[length];
     }
 
+    /** The dimension names of state tensors (a constant: messages are built only on failure). */
+    private String stateDims() {
+        return directions == 2 ? "[2*L, B, H]" : "[L, B, H]";
+    }
+
     /**
-     * Rejects T, B below 1 and sequences whose largest buffer ({@code (T+1)*B} rows of the widest
+     * Rejects T, B below 1 and sequences whose largest buffer ({@code (T+2)*B} rows of the widest
      * row) would not fit in one Java array.
      */
     private void checkSteps(int T, int B) {
@@ -995,32 +1653,35 @@ public final class RecurrentLayer {
         if (B < 1) {
             throw new IllegalArgumentException("B (batch size) must be >= 1, got " + B);
         }
-        long widest = Math.max((long) gates * hiddenSize, Math.max(inputSize, (long) numLayers * hiddenSize));
-        long floats = ((long) T + 1) * B * widest;
+        long widest = Math.max((long) directions * gates * hiddenSize, Math.max(inputSize, (long) directions * hiddenSize));
+        long floats = Math.max(((long) T + 2) * B * widest, (long) directions * numLayers * B * hiddenSize);
         if (floats > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("a sequence of T=" + T + ", B=" + B + " needs buffers of " + floats
                     + " floats, more than a Java array holds; split it into shorter chunks");
         }
     }
 
-    /**
-     * Checks that {@code a} holds a {@code [d0, d1, d2]} tensor (or is null, if {@code optional}).
-     * The message is built only on failure, so a passing check allocates nothing.
-     */
-    private static void checkShape(String name, float[] a, boolean optional, String dims, int d0, int d1, int d2) {
+    /** Rejects {@code a} unless it holds exactly {@code d0*d1*d2} floats; the message is built only on failure. */
+    private static void checkLength(String name, float[] a, String dims, int d0, int d1, int d2) {
         long expected = (long) d0 * d1 * d2;
-        if (a == null ? optional : a.length == expected) {
-            return;
+        if (a == null || a.length != expected) {
+            throw new IllegalArgumentException(name + ": expected shape " + dims + " = [" + d0 + ", " + d1 + ", "
+                    + d2 + "] (" + expected + " floats), got " + (a == null ? "null" : a.length + " floats"));
         }
-        throw new IllegalArgumentException(name + ": expected shape [" + dims + "] = [" + d0 + ", " + d1 + ", " + d2
-                + "] (" + expected + " floats" + (optional ? ") or null" : ")") + ", got "
-                + (a == null ? "null" : a.length + " floats"));
+    }
+
+    private static void checkOptional(String name, float[] a, String dims, int d0, int d1, int d2) {
+        if (a != null && a.length != (long) d0 * d1 * d2) {
+            throw new IllegalArgumentException(name + ": expected shape " + dims + " = [" + d0 + ", " + d1 + ", "
+                    + d2 + "] (" + (long) d0 * d1 * d2 + " floats) or null, got " + a.length + " floats");
+        }
     }
 
     @Override
     public String toString() {
         return "RecurrentLayer[" + cell.cliName() + ", input " + inputSize + ", hidden " + hiddenSize
-                + ", layers " + numLayers + ", threads " + team.size() + "]";
+                + ", layers " + numLayers + (directions == 2 ? ", bidirectional" : "")
+                + (dropout > 0 ? ", dropout " + dropout : "") + ", threads " + team.size() + "]";
     }
 
     /** Workspace key of a per-layer buffer. */
@@ -1028,7 +1689,7 @@ public final class RecurrentLayer {
 
     /** Workspace keys of buffers shared by all layers (used one layer at a time). */
     private enum Keys {
-        GH, BIAS, WHH_INTERLEAVED, INFER_GATES, INFER_H0, INFER_H1, INFER_C,
-        DG, DNX, DH, DC, BSUM, DBETWEEN
+        GH, BIAS, BHN, WHH_INTERLEAVED, WIH_STACKED, INFER_GATES, INFER_H0, INFER_H1, INFER_C, X_SAVED,
+        DOUT_PACKED, DX_PACKED, PREV, DG, DNX, DH, DC, BSUM, DBETWEEN
     }
 }

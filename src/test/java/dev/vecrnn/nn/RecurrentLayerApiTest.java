@@ -266,7 +266,8 @@ class RecurrentLayerApiTest {
         v1.put("weight_ih_l0_reverse", new float[1]);
         s1.put("weight_ih_l0_reverse", new int[] {1});
         assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, v1, s1, TEAM))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight_ih_l0_reverse");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("_reverse")
+                .hasMessageContaining("both directions");
 
         Map<String, float[]> v2 = new HashMap<>(values);
         Map<String, int[]> s2 = new HashMap<>(shapes);
