@@ -1,10 +1,12 @@
 """Generates the PyTorch golden fixtures in src/test/resources/fixtures/.
 
 Run through scripts/make-fixtures, which finds a Python with torch. Each fixture is one
-torch.nn.RNN/LSTM/GRU (time-major, float32) with its weights, inputs, outputs and the gradients
-of L = sum(out*dout) + sum(h_n*dh_n) [+ sum(c_n*dc_n)], plus the same computation in float64
-on the same (float32) weights and inputs, so that Java tests can use tight tolerances against
-the float64 reference and loose ones against PyTorch's float32 result.
+torch.nn.RNN/LSTM/GRU (time-major, float32; some bidirectional, some run on a variable-length
+batch through pack_padded_sequence(enforce_sorted=False) / pad_packed_sequence) with its
+weights, inputs, outputs and the gradients of L = sum(out*dout) + sum(h_n*dh_n)
+[+ sum(c_n*dc_n)], plus the same computation in float64 on the same (float32) weights and
+inputs, so that Java tests can use tight tolerances against the float64 reference and loose
+ones against PyTorch's float32 result.
 
 The safetensors files are written and read back by this script itself (no safetensors package):
 8-byte little-endian header length N, N bytes of JSON header padded with spaces to a multiple of
@@ -25,7 +27,7 @@ import numpy as np
 import torch
 
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
-DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "I64": np.dtype("<i8")}
 MAX_TOTAL_BYTES = 3 * 1024 * 1024
 
 # (suffix, layers, T, B, I, H, has_h0, has_dh_n, bias): every cell gets each of these.
@@ -38,6 +40,15 @@ VARIANTS = (
     ("l2_t6b5i19h37", 2, 6, 5, 19, 37, True, True, True),
     ("l1_t5b2i4h6_nobias", 1, 5, 2, 4, 6, True, True, False),
 )
+# (suffix, layers, T, B, I, H, bidirectional, lengths or None): every cell gets each of these,
+# with h0 and dh_n given. Lengths are unsorted and include T, 1 and a tie.
+SEQUENCE_VARIANTS = (
+    ("bi_l1_t7b3i5h11", 1, 7, 3, 5, 11, True, None),
+    ("bi_l2_t6b4i7h9", 2, 6, 4, 7, 9, True, None),
+    ("var_l2_t6b4i5h7", 2, 6, 4, 5, 7, False, (3, 6, 1, 3)),
+    ("var_bi_l1_t7b5i4h9", 1, 7, 5, 4, 9, True, (7, 2, 5, 1, 5)),
+    ("var_bi_l2_t5b3i6h5", 2, 5, 3, 6, 5, True, (1, 5, 4)),
+)
 # Trained models: layers, T, B, I, H of the fixture (training uses the same T, I, H).
 TRAINED_SHAPE = (2, 12, 4, 5, 12)
 TRAIN_STEPS = 200
@@ -49,13 +60,14 @@ TRAIN_LR = 0.03
 # ---------------------------------------------------------------- safetensors
 
 def write_safetensors(path, tensors):
-    """Writes {name: numpy array} (all F32 or all F64) atomically: temp file, then rename."""
+    """Writes {name: numpy array} (F32, F64 or I64) atomically: temp file, then rename."""
     header = {}
     chunks = []
     offset = 0
     for name in sorted(tensors):
         array = np.ascontiguousarray(tensors[name])
-        dtype_name = {np.dtype("float32"): "F32", np.dtype("float64"): "F64"}[array.dtype]
+        dtype_name = {np.dtype("float32"): "F32", np.dtype("float64"): "F64",
+                      np.dtype("int64"): "I64"}[array.dtype]
         data = array.astype(DTYPES[dtype_name], copy=False).tobytes(order="C")
         header[name] = {"dtype": dtype_name, "shape": list(array.shape),
                         "data_offsets": [offset, offset + len(data)]}
@@ -126,29 +138,40 @@ def write_and_verify(path, tensors):
 
 # ---------------------------------------------------------------- models
 
-def make_module(cell, layers, input_size, hidden, bias):
+def make_module(cell, layers, input_size, hidden, bias, bidirectional=False):
     if cell in ("rnn_tanh", "rnn_relu"):
         return torch.nn.RNN(input_size, hidden, num_layers=layers, bias=bias,
-                            nonlinearity=cell[4:], batch_first=False)
+                            nonlinearity=cell[4:], batch_first=False, bidirectional=bidirectional)
     module_type = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
-    return module_type(input_size, hidden, num_layers=layers, bias=bias, batch_first=False)
+    return module_type(input_size, hidden, num_layers=layers, bias=bias, batch_first=False,
+                       bidirectional=bidirectional)
 
 
 def seed_for(name):
     return zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
 
 
-def run_forward_backward(module, cell, x, h0, c0, dout, dh_n, dc_n):
-    """Forward and backward of L; returns {name: tensor} of outputs and gradients."""
+def run_forward_backward(module, cell, x, h0, c0, dout, dh_n, dc_n, lengths=None):
+    """Forward and backward of L; returns {name: tensor} of outputs and gradients.
+
+    With lengths, x goes through pack_padded_sequence(enforce_sorted=False) and the output
+    comes back through pad_packed_sequence(total_length=T): zeros past each sequence's end.
+    """
     x = x.clone().requires_grad_(True)
     h0 = h0.clone().requires_grad_(True)
     c0 = c0.clone().requires_grad_(True) if c0 is not None else None
     module.zero_grad(set_to_none=True)
+    source = x
+    if lengths is not None:
+        source = torch.nn.utils.rnn.pack_padded_sequence(
+            x, torch.tensor(lengths, dtype=torch.int64), enforce_sorted=False)
     if cell == "lstm":
-        out, (h_n, c_n) = module(x, (h0, c0))
+        out, (h_n, c_n) = module(source, (h0, c0))
     else:
-        out, h_n = module(x, h0)
+        out, h_n = module(source, h0)
         c_n = None
+    if lengths is not None:
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
     loss = (out * dout).sum() + (h_n * dh_n).sum()
     if c_n is not None:
         loss = loss + (c_n * dc_n).sum()
@@ -306,6 +329,112 @@ def make_fixture(out_dir, cell, name, layers, steps_t, batch, input_size, hidden
     return entry, size
 
 
+def sequence_reference(module, cell, x, h0, c0, lengths):
+    """Forward pass from the DESIGN.md gate equations, one sequence at a time, in float64.
+
+    Sequence b runs lengths[b] steps; the reverse direction runs from its own last step down to
+    step 0; outputs past the end are zero; h_n is the state after the last step processed. This
+    is what the Java layer implements, so checking it against torch.nn (packed sequences) pins
+    down PyTorch's semantics. Returns (out, h_n, c_n or None).
+    """
+    steps, batch, _ = x.shape
+    dirs = 2 if module.bidirectional else 1
+    hidden = module.hidden_size
+    lengths = lengths if lengths is not None else [steps] * batch
+    layer_input = x
+    h_last, c_last = [], []
+    with torch.no_grad():
+        for layer in range(module.num_layers):
+            out = torch.zeros(steps, batch, dirs * hidden, dtype=x.dtype)
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
+                w_ih, w_hh = getattr(module, "weight_ih" + sfx), getattr(module, "weight_hh" + sfx)
+                b_ih, b_hh = getattr(module, "bias_ih" + sfx), getattr(module, "bias_hh" + sfx)
+                for b in range(batch):
+                    h = h0[dirs * layer + d, b]
+                    c = c0[dirs * layer + d, b] if c0 is not None else None
+                    order = range(lengths[b]) if d == 0 else range(lengths[b] - 1, -1, -1)
+                    for t in order:
+                        gi = layer_input[t, b] @ w_ih.T + b_ih
+                        gh = h @ w_hh.T + b_hh
+                        if cell == "lstm":
+                            i, f, g, o = (gi + gh).chunk(4)
+                            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+                            h = o.sigmoid() * c.tanh()
+                        elif cell == "gru":
+                            ir, iz, inn = gi.chunk(3)
+                            hr, hz, hn = gh.chunk(3)
+                            r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
+                            n = (inn + r * hn).tanh()
+                            h = (1 - z) * n + z * h
+                        elif cell == "rnn_tanh":
+                            h = (gi + gh).tanh()
+                        else:
+                            h = (gi + gh).relu()
+                        out[t, b, d * hidden:(d + 1) * hidden] = h
+                    h_last.append(h)
+                    c_last.append(c)
+            layer_input = out
+    count = len(h_last) // batch
+    h_n = torch.stack(h_last).reshape(count, batch, hidden)
+    c_n = torch.stack(c_last).reshape(count, batch, hidden) if c0 is not None else None
+    return layer_input, h_n, c_n
+
+
+def make_sequence_fixture(out_dir, cell, name, layers, steps_t, batch, input_size, hidden,
+                          bidirectional, lengths):
+    """A bidirectional and/or variable-length fixture: h0 and dh_n given, bias on."""
+    seed = seed_for(name)
+    torch.manual_seed(seed)
+    module = make_module(cell, layers, input_size, hidden, True, bidirectional)
+    dirs = 2 if bidirectional else 1
+    entry = {"name": name, "cell": cell, "num_layers": layers, "T": steps_t, "B": batch,
+             "I": input_size, "H": hidden, "bias": True, "has_h0": True, "has_dh_n": True,
+             "trained": False, "seed": seed, "bidirectional": bidirectional}
+    if lengths is not None:
+        entry["lengths"] = list(lengths)
+    generator = torch.Generator().manual_seed(seed + 1)
+    x = torch.randn(steps_t, batch, input_size, generator=generator)
+    h0 = torch.randn(dirs * layers, batch, hidden, generator=generator) * 0.5
+    c0 = (torch.randn(dirs * layers, batch, hidden, generator=generator) * 0.5
+          if cell == "lstm" else None)
+    dout = torch.randn(steps_t, batch, dirs * hidden, generator=generator)
+    dh_n = torch.randn(dirs * layers, batch, hidden, generator=generator)
+    dc_n = torch.randn(dirs * layers, batch, hidden, generator=generator) if cell == "lstm" else None
+
+    weights = {k: v.detach().numpy().copy() for k, v in module.state_dict().items()}
+    inputs = {"x": x.numpy(), "dout": dout.numpy(), "h0": h0.numpy(), "dh_n": dh_n.numpy()}
+    if c0 is not None:
+        inputs["c0"] = c0.numpy()
+        inputs["dc_n"] = dc_n.numpy()
+    if lengths is not None:
+        inputs["lengths"] = np.array(lengths, dtype=np.int64)
+
+    expected = run_forward_backward(module, cell, x, h0, c0, dout, dh_n, dc_n, lengths)
+    module64 = copy.deepcopy(module).double()
+    as64 = lambda t: t.double() if t is not None else None
+    expected64 = run_forward_backward(module64, cell, as64(x), as64(h0), as64(c0), as64(dout),
+                                      as64(dh_n), as64(dc_n), lengths)
+    ref_out, ref_h, ref_c = sequence_reference(module64, cell, as64(x), as64(h0), as64(c0), lengths)
+    for what, ours, theirs in (("out", ref_out, expected64["out"]), ("h_n", ref_h, expected64["h_n"]),
+                               ("c_n", ref_c, expected64.get("c_n"))):
+        if ours is not None and not np.allclose(ours.numpy(), theirs, rtol=0, atol=1e-12):
+            raise AssertionError(f"{name}: per-sequence {what} disagrees with torch.nn")
+    entry["max_abs_f32_vs_f64"] = {
+        k: float(f"{np.abs(expected[k].astype(np.float64) - expected64[k]).max():.3e}")
+        for k in sorted(expected)}
+
+    files = {"weights": weights, "inputs": inputs, "expected": expected,
+             "expected64": expected64}
+    size = 0
+    entry["files"] = {}
+    for kind, tensors in files.items():
+        filename = f"{name}.{kind}.safetensors"
+        size += write_and_verify(os.path.join(out_dir, filename), tensors)
+        entry["files"][kind] = filename
+    return entry, size
+
+
 def generate(out_dir):
     torch.set_num_threads(1)  # a fixed reduction order, so reruns give identical bytes
     torch.use_deterministic_algorithms(True)
@@ -323,18 +452,31 @@ def generate(out_dir):
                                    input_size, hidden, True, True, True, True)
         fixtures.append(entry)
         total += size
+    for cell in CELLS:
+        for suffix, layers, steps_t, batch, input_size, hidden, bidirectional, lengths in (
+                SEQUENCE_VARIANTS):
+            entry, size = make_sequence_fixture(out_dir, cell, f"{cell}_{suffix}", layers, steps_t,
+                                                batch, input_size, hidden, bidirectional, lengths)
+            fixtures.append(entry)
+            total += size
     manifest = {
         "generator": "scripts/make-fixtures",
         "torch_version": torch.__version__,
         "numpy_version": np.__version__,
-        "layout": "time-major (batch_first=False); x [T,B,I], h0/h_n/c0/c_n/dh_n/dc_n [L,B,H], "
-                  "out/dout [T,B,H]",
+        "layout": "time-major (batch_first=False); x [T,B,I], h0/h_n/c0/c_n/dh_n/dc_n [D*L,B,H], "
+                  "out/dout [T,B,D*H]; D = 2 for entries with bidirectional true, else 1",
         "loss": "L = sum(out*dout) + sum(h_n*dh_n) + sum(c_n*dc_n) (lstm); absent h0/c0 and "
                 "dh_n/dc_n are zeros",
+        "sequences": "entries with lengths ran x through pack_padded_sequence(lengths, "
+                     "enforce_sorted=False) and pad_packed_sequence(total_length=T): out is zero "
+                     "past each sequence's end, h_n/c_n are each sequence's last states; entries "
+                     "without lengths are full-length, without bidirectional one-directional",
         "files": {
             "weights": "state_dict with PyTorch names (weight_ih_l{k}, weight_hh_l{k}, "
-                       "bias_ih_l{k}, bias_hh_l{k}; no bias_* when bias is false), F32",
-            "inputs": "x, dout, and h0 [c0] when has_h0, dh_n [dc_n] when has_dh_n, F32",
+                       "bias_ih_l{k}, bias_hh_l{k}, and the same with _reverse when bidirectional; "
+                       "no bias_* when bias is false), F32",
+            "inputs": "x, dout, and h0 [c0] when has_h0, dh_n [dc_n] when has_dh_n, F32; "
+                      "lengths [B] I64 when the entry has lengths",
             "expected": "out, h_n, [c_n], grad.<param>, grad.x, grad.h0, [grad.c0]: PyTorch "
                         "float32, F32",
             "expected64": "same names as expected, computed in float64 from the same float32 "

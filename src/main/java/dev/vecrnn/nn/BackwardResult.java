@@ -13,17 +13,17 @@ public final class BackwardResult {
 
     BackwardResult() {}
 
-    /** Gradient of the input, {@code [T, B, I]}. */
+    /** Gradient of the input, {@code [T, B, I]} (zero past each sequence's end). */
     public float[] dx() {
         return dx;
     }
 
-    /** Gradient of the initial hidden state, {@code [L, B, H]} (also when h0 was null, i.e. zero). */
+    /** Gradient of the initial hidden state, {@code [D*L, B, H]} (also when h0 was null, i.e. zero). */
     public float[] dh0() {
         return dh0;
     }
 
-    /** Gradient of the initial cell state, {@code [L, B, H]}, for LSTM; null for other cells. */
+    /** Gradient of the initial cell state, {@code [D*L, B, H]}, for LSTM; null for other cells. */
     public float[] dc0() {
         return dc0;
     }

@@ -14,17 +14,25 @@ public final class ForwardResult {
 
     ForwardResult() {}
 
-    /** Outputs of the last layer for every step, {@code [T, B, H]} row-major. */
+    /**
+     * Outputs of the last layer for every step, {@code [T, B, D*H]} row-major (D = 2 for a
+     * bidirectional layer: forward direction in columns {@code [0, H)}, reverse in
+     * {@code [H, 2H)}); zero past each sequence's end in a variable-length batch.
+     */
     public float[] out() {
         return out;
     }
 
-    /** Final hidden state of every layer, {@code [L, B, H]}. */
+    /**
+     * Final hidden state of every layer and direction, {@code [D*L, B, H]} (layer l, direction d
+     * at {@code D*l + d}): each sequence's state after its own last step; the reverse
+     * direction's after step 0.
+     */
     public float[] hN() {
         return hN;
     }
 
-    /** Final cell state of every layer, {@code [L, B, H]}, for LSTM; null for other cells. */
+    /** Final cell state of every layer and direction, {@code [D*L, B, H]}, for LSTM; null for other cells. */
     public float[] cN() {
         return cN;
     }

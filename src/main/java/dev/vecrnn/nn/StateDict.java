@@ -17,8 +17,10 @@ import java.util.Map;
  * StateDict.save(lstm, Path.of("lstm-copy.safetensors"));
  * }</pre>
  *
- * <p>A state dict of a PyTorch module built with {@code bias=False} (no {@code bias_*} tensors at
- * all) loads with zero biases; they are ordinary parameters from then on (they receive gradients).
+ * <p>A state dict with {@code _reverse} tensors (PyTorch's {@code bidirectional=True}) loads as a
+ * bidirectional stack. A state dict of a PyTorch module built with {@code bias=False} (no
+ * {@code bias_*} tensors at all) loads with zero biases; they are ordinary parameters from then
+ * on (they receive gradients).
  */
 public final class StateDict {
     private StateDict() {}

@@ -3,7 +3,9 @@ package dev.vecrnn.train;
 import dev.vecrnn.nn.CellType;
 import dev.vecrnn.nn.Parameter;
 import dev.vecrnn.nn.RecurrentLayer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
 
@@ -100,7 +102,7 @@ public final class Init {
      */
     public static void xavierUniform(RecurrentLayer layer, RandomGenerator rng) {
         check(layer, rng);
-        for (int k = 0; k < layer.numLayers(); k++) {
+        for (String k : layerSuffixes(layer)) {
             xavierBlocks(layer, layer.parameter("weight_ih_l" + k), rng);
             xavierBlocks(layer, layer.parameter("weight_hh_l" + k), rng);
             zero(layer.parameter("bias_ih_l" + k));
@@ -117,7 +119,7 @@ public final class Init {
     public static void orthogonal(RecurrentLayer layer, RandomGenerator rng) {
         check(layer, rng);
         int h = layer.hiddenSize();
-        for (int k = 0; k < layer.numLayers(); k++) {
+        for (String k : layerSuffixes(layer)) {
             xavierBlocks(layer, layer.parameter("weight_ih_l" + k), rng);
             float[] whh = layer.parameter("weight_hh_l" + k).value();
             for (int g = 0; g < layer.cell().gates(); g++) {
@@ -145,7 +147,7 @@ public final class Init {
             throw new IllegalArgumentException("identity scale must be finite, got " + scale);
         }
         int h = layer.hiddenSize();
-        for (int k = 0; k < layer.numLayers(); k++) {
+        for (String k : layerSuffixes(layer)) {
             float[] wih = layer.parameter("weight_ih_l" + k).value();
             for (int i = 0; i < wih.length; i++) {
                 wih[i] = (float) (IRNN_INPUT_STD * rng.nextGaussian());
@@ -188,7 +190,7 @@ public final class Init {
             throw new IllegalArgumentException("forget-gate bias must be finite, got " + value);
         }
         int h = layer.hiddenSize();
-        for (int k = 0; k < layer.numLayers(); k++) {
+        for (String k : layerSuffixes(layer)) {
             Arrays.fill(layer.parameter("bias_ih_l" + k).value(), h, 2 * h, (float) value);
             Arrays.fill(layer.parameter("bias_hh_l" + k).value(), h, 2 * h, 0f);
         }
@@ -265,6 +267,21 @@ public final class Init {
         for (int i = 0; i < n; i++) {
             a[off + i] = (float) rng.nextDouble(-bound, bound);
         }
+    }
+
+    /**
+     * The name suffix of every layer and direction in parameter order: {@code "0", "1", ...},
+     * and for a bidirectional layer {@code "0", "0_reverse", "1", "1_reverse", ...}.
+     */
+    private static List<String> layerSuffixes(RecurrentLayer layer) {
+        List<String> out = new ArrayList<>();
+        for (int k = 0; k < layer.numLayers(); k++) {
+            out.add(Integer.toString(k));
+            if (layer.bidirectional()) {
+                out.add(k + "_reverse");
+            }
+        }
+        return out;
     }
 
     private static void zero(Parameter p) {

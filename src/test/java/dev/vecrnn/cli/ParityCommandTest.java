@@ -161,4 +161,61 @@ class ParityCommandTest {
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("transformer").contains("lstm").contains("gru");
     }
+
+    private static final String VAR_BI = "lstm_var_bi_l1_t7b5i4h9";
+
+    @Test
+    void lengthsMayBeI32OrI64WithTheSameResults() throws IOException {
+        Path out64 = tmp.resolve("o64.safetensors");
+        assertThat(backward("lstm", fx(VAR_BI + ".weights.safetensors"), fx(VAR_BI + ".inputs.safetensors"), out64).code())
+                .isZero();
+        Tensor lengths = SafeTensors.read(fx(VAR_BI + ".inputs.safetensors")).get("lengths");
+        assertThat(lengths.dtype()).isEqualTo(dev.vecrnn.io.DType.I64);
+        Path out32 = tmp.resolve("o32.safetensors");
+        assertThat(backward("lstm", fx(VAR_BI + ".weights.safetensors"),
+                inputsWith(VAR_BI, "lengths", Tensor.ofInts(lengths.toInts(), 5)), out32).code()).isZero();
+        Map<String, Tensor> a = SafeTensors.read(out64);
+        Map<String, Tensor> b = SafeTensors.read(out32);
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        for (String k : a.keySet()) {
+            assertThat(b.get(k)).as(k).isEqualTo(a.get(k));
+        }
+    }
+
+    @Test
+    void badLengthsAreNamed() throws IOException {
+        Path w = fx(VAR_BI + ".weights.safetensors");
+        Run r = backward("lstm", w, inputsWith(VAR_BI, "lengths", Tensor.ofLongs(new long[] {7, 2, 8, 1, 5}, 5)),
+                tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).doesNotContain("\n").contains("lengths[2] = 8").contains("[1, T] = [1, 7]");
+
+        r = backward("lstm", w, inputsWith(VAR_BI, "lengths", Tensor.ofLongs(new long[] {7, 2, 0, 1, 5}, 5)),
+                tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("lengths[2] = 0");
+
+        r = backward("lstm", w, inputsWith(VAR_BI, "lengths", Tensor.ofLongs(new long[] {7, 2, 1}, 3)),
+                tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'lengths'").contains("[3]").contains("[5]");
+
+        r = backward("lstm", w, inputsWith(VAR_BI, "lengths", Tensor.of(new float[] {7, 2, 3, 1, 5}, 5)),
+                tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'lengths'").contains("integer");
+    }
+
+    @Test
+    void bidirectionalStatesNeedTwoSlicesPerLayer() throws IOException {
+        Run r = backward("lstm", fx(VAR_BI + ".weights.safetensors"),
+                inputsWith(VAR_BI, "h0", Tensor.of(new float[5 * 9], 1, 5, 9)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'h0'").contains("[1, 5, 9]").contains("[2, 5, 9]");
+
+        r = backward("lstm", fx(VAR_BI + ".weights.safetensors"),
+                inputsWith(VAR_BI, "dout", Tensor.of(new float[7 * 5 * 9], 7, 5, 9)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'dout'").contains("[7, 5, 18]");
+    }
 }

@@ -27,7 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Golden tests against PyTorch: every fixture written by {@code scripts/make-fixtures} (PyTorch's
  * own float32 results, and float64 results from the same weights and inputs) is run in-process
- * and through the {@code vecrnn forward|backward} command line.
+ * and through the {@code vecrnn forward|backward} command line: one- and bidirectional stacks,
+ * full-length and variable-length batches (the fixture's {@code lengths} tensor; PyTorch ran
+ * them as packed sequences, {@code enforce_sorted=False}).
  *
  * <p>Tolerances. Outputs: {@code |Δ| ≤ 1e-4 + 1e-4·|ref|} elementwise. Gradients, against their
  * tensor's scale: {@code |Δ| ≤ 1e-5 + 1e-3·max|ref|} — weight gradients are sums over T·B terms
@@ -58,7 +60,7 @@ class PyTorchGoldenTest {
         for (JsonNode f : manifest.path("fixtures")) {
             out.add(Arguments.of(f.path("name").asText(), f.path("cell").asText()));
         }
-        assertThat(out).hasSizeGreaterThanOrEqualTo(28);
+        assertThat(out).hasSizeGreaterThanOrEqualTo(52);
         return out.stream();
     }
 
@@ -72,23 +74,25 @@ class PyTorchGoldenTest {
         Tensor x = in.get("x");
         int T = x.dim(0);
         int B = x.dim(1);
-        int L = layer.numLayers();
+        int L = layer.numDirections() * layer.numLayers(); // state slices, PyTorch's D*L
         int H = layer.hiddenSize();
+        int out = layer.outputSize();
+        int[] lengths = in.containsKey("lengths") ? in.get("lengths").toInts() : null;
         float[] h0 = in.containsKey("h0") ? in.get("h0").toFloats() : null;
         float[] c0 = in.containsKey("c0") ? in.get("c0").toFloats() : null;
         float[] dhN = in.containsKey("dh_n") ? in.get("dh_n").toFloats() : null;
         float[] dcN = in.containsKey("dc_n") ? in.get("dc_n").toFloats() : null;
 
         Map<String, float[]> ours = new LinkedHashMap<>();
-        ForwardResult inferred = layer.infer(x.toFloats(), T, B, h0, c0);
+        ForwardResult inferred = layer.infer(x.toFloats(), T, B, lengths, h0, c0);
         float[] inferOut = inferred.out().clone();
-        ForwardResult f = layer.forward(x.toFloats(), T, B, h0, c0);
-        ours.put("out", java.util.Arrays.copyOf(f.out(), T * B * H));
+        ForwardResult f = layer.forward(x.toFloats(), T, B, lengths, h0, c0);
+        ours.put("out", java.util.Arrays.copyOf(f.out(), T * B * out));
         ours.put("h_n", java.util.Arrays.copyOf(f.hN(), L * B * H));
         if (cell == CellType.LSTM) {
             ours.put("c_n", java.util.Arrays.copyOf(f.cN(), L * B * H));
         }
-        assertThat(java.util.Arrays.copyOf(inferOut, T * B * H)).as("infer() == forward()").isEqualTo(ours.get("out"));
+        assertThat(java.util.Arrays.copyOf(inferOut, T * B * out)).as("infer() == forward()").isEqualTo(ours.get("out"));
         layer.zeroGrad();
         BackwardResult g = layer.backward(in.get("dout").toFloats(), dhN, dcN);
         for (Parameter p : layer.parameters()) {
