@@ -239,6 +239,24 @@ class RecurrentStreamTest {
     }
 
     @Test
+    void outputFedBackAsInputIsSafe() {
+        // autoregressive use: the returned buffer is the next input (I == H)
+        for (int layers : new int[] {1, 2}) {
+            RecurrentLayer layer = RecurrentLayer.builder(CellType.GRU, H, H).numLayers(layers).seed(8).build();
+            RecurrentStream fedBack = RecurrentStream.of(layer, 1);
+            RecurrentStream copied = RecurrentStream.of(layer, 1);
+            float[] first = TestData.uniform(new SplittableRandom(3), H, 1.0);
+            float[] a = fedBack.step(first);
+            float[] b = copied.step(first.clone()).clone();
+            for (int t = 0; t < 20; t++) {
+                a = fedBack.step(a);
+                b = copied.step(b).clone();
+                assertBitwise("fed back, L=" + layers + ", step " + t, a, 0, b, 0, H);
+            }
+        }
+    }
+
+    @Test
     void rowOfBatchEqualsBatchOfOne() {
         // the batch-1 path (matrix-vector kernel) and the batched GEMM path agree bitwise row by row
         for (CellType cell : CellType.values()) {
