@@ -15,6 +15,8 @@ module dev.vecrnn {
 
     exports dev.vecrnn.io;
     exports dev.vecrnn.nn;
+    // ThreadTeam: layers take a team to size and share their worker threads.
+    exports dev.vecrnn.mem;
 
     opens dev.vecrnn.cli to info.picocli;
 }

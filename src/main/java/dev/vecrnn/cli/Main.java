@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code vecrnn} command line. */
 @Command(name = "vecrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java RNN, LSTM and GRU engine on the JDK Vector API.",
-        subcommands = {InfoCommand.class, ParityCommand.Forward.class, ParityCommand.Backward.class, BenchCommand.class,
+        subcommands = {CompareCommand.class, InfoCommand.class, ParityCommand.Forward.class, ParityCommand.Backward.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

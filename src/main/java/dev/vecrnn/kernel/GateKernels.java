@@ -22,7 +22,8 @@ package dev.vecrnn.kernel;
  * </ul>
  * With {@code save} the forward kernels overwrite {@code gx} with the post-activation gates
  * (and GRU writes {@code hn = W_hn h + b_hn}), which is exactly what the backward kernels read
- * as {@code act} (and {@code hn}). Input and output arrays may be the same only where noted
+ * as {@code act} (and {@code hn}). The {@code gh} tile is scratch: the forward kernels may
+ * overwrite it (the vector ones keep activations there when not saving). Input and output arrays may be the same only where noted
  * (the in-place cell state of inference, the in-place gradients {@code dc} and {@code dh}).
  *
  * <p>Arguments are not validated here: these run once per tile per timestep and the layers check

@@ -93,6 +93,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorActivations {
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int N = F.length();
+    /** Per-thread scratch for tails: input lanes [0, N), output lanes [N, 2N). */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[2 * N]);
 
     // exp: n = round(x*log2(e)) via the 1.5*2^23 shifter (its low mantissa bits then hold n);
     // ln2 split so that n*LN2_HI has trailing zeros and x - n*LN2_HI is exact.
@@ -156,20 +158,15 @@ final class VectorActivations {
                     .intoArray(y, offY + i);
         }
         if (i < n) {
-            // Masked tail: every element goes through the same arithmetic wherever it sits.
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, offX + i, m);
-            FloatVector k = v.fma(LOG2E, SHIFTER);
-            FloatVector nf = k.sub(SHIFTER);
-            FloatVector r = nf.fma(FloatVector.broadcast(F, -LN2_HI), v);
-            r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
-            FloatVector p = r.fma(E5, E4).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2))
-                    .fma(r, FloatVector.broadcast(F, E1)).fma(r, FloatVector.broadcast(F, 1f));
-            p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats()
-                    .blend(0f, v.compare(LT, EXP_MIN_ARG))
-                    .blend(Float.POSITIVE_INFINITY, v.compare(GT, EXP_MAX_ARG))
-                    .blend(v, v.compare(NE, v))
-                    .intoArray(y, offY + i, m);
+            // The tail runs the same full-vector code on a copy: masked loads and stores that
+            // reach an array's end are not intrinsified and box every vector (a heap allocation
+            // per call), and a copy keeps the tail's bits identical to the vector lanes'.
+            float[] scratch = TAIL.get();
+            int rest = n - i;
+            System.arraycopy(x, offX + i, scratch, 0, rest);
+            java.util.Arrays.fill(scratch, rest, N, 0f);
+            exp(scratch, 0, scratch, N, N);
+            System.arraycopy(scratch, N, y, offY + i, rest);
         }
     }
 
@@ -190,19 +187,15 @@ final class VectorActivations {
                     .intoArray(y, offY + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, offX + i, m);
-            VectorMask<Float> under = v.compare(LT, SIGMOID_MIN_ARG);
-            FloatVector c = v.blend(SIGMOID_MIN_ARG, under).blend(SIGMOID_MAX_ARG, v.compare(GT, SIGMOID_MAX_ARG));
-            FloatVector k = c.fma(-LOG2E, SHIFTER);
-            FloatVector nf = k.sub(SHIFTER);
-            FloatVector t = nf.fma(FloatVector.broadcast(F, LN2_HI), c);
-            t = nf.fma(FloatVector.broadcast(F, LN2_LO), t);
-            FloatVector p = t.fma(-E5, E4).fma(t, FloatVector.broadcast(F, -E3)).fma(t, FloatVector.broadcast(F, E2))
-                    .fma(t, FloatVector.broadcast(F, -E1)).fma(t, FloatVector.broadcast(F, 1f));
-            FloatVector e = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
-            FloatVector.broadcast(F, 1f).div(e.add(1f)).blend(0f, under).blend(v, v.compare(NE, v))
-                    .intoArray(y, offY + i, m);
+            // The tail runs the same full-vector code on a copy: masked loads and stores that
+            // reach an array's end are not intrinsified and box every vector (a heap allocation
+            // per call), and a copy keeps the tail's bits identical to the vector lanes'.
+            float[] scratch = TAIL.get();
+            int rest = n - i;
+            System.arraycopy(x, offX + i, scratch, 0, rest);
+            java.util.Arrays.fill(scratch, rest, N, 0f);
+            sigmoid(scratch, 0, scratch, N, N);
+            System.arraycopy(scratch, N, y, offY + i, rest);
         }
     }
 
@@ -222,19 +215,15 @@ final class VectorActivations {
             t.reinterpretAsInts().or(v.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, offY + i);
         }
         if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, offX + i, m);
-            FloatVector a = v.abs();
-            FloatVector c = a.blend(TANH_CLAMP, a.compare(GT, TANH_CLAMP));
-            FloatVector s = c.mul(c);
-            FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(F, P2)).fma(s, FloatVector.broadcast(F, P1))
-                    .fma(s, FloatVector.broadcast(F, 1f));
-            FloatVector q = s.fma(Q4, Q3).fma(s, FloatVector.broadcast(F, Q2)).fma(s, FloatVector.broadcast(F, Q1))
-                    .fma(s, FloatVector.broadcast(F, 1f));
-            FloatVector t = c.mul(p).div(q);
-            t = t.blend(1f, t.compare(GT, 1f)).blend(0f, a.compare(LT, Float.MIN_NORMAL));
-            t.reinterpretAsInts().or(v.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats()
-                    .intoArray(y, offY + i, m);
+            // The tail runs the same full-vector code on a copy: masked loads and stores that
+            // reach an array's end are not intrinsified and box every vector (a heap allocation
+            // per call), and a copy keeps the tail's bits identical to the vector lanes'.
+            float[] scratch = TAIL.get();
+            int rest = n - i;
+            System.arraycopy(x, offX + i, scratch, 0, rest);
+            java.util.Arrays.fill(scratch, rest, N, 0f);
+            tanh(scratch, 0, scratch, N, N);
+            System.arraycopy(scratch, N, y, offY + i, rest);
         }
     }
 

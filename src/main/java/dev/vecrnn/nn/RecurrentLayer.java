@@ -310,11 +310,15 @@ public final class RecurrentLayer {
         if (values == null || shapes == null) {
             throw new IllegalArgumentException("parameter values and shapes must not be null");
         }
+        // (containsKey(null) would throw on immutable maps)
+        if (values.keySet().stream().anyMatch(k -> k == null) || shapes.keySet().stream().anyMatch(k -> k == null)) {
+            throw new IllegalArgumentException("parameter names must not be null");
+        }
         int maxLayer = -1;
         for (String name : new TreeSet<>(values.keySet())) {
             Matcher m = name == null ? null : NAME.matcher(name);
             if (m == null || !m.matches()) {
-                throw new IllegalArgumentException("unknown parameter '" + name + "' for a " + cell.cliName()
+                throw new IllegalArgumentException("unknown parameter '" + name + "' for " + named(cell)
                         + " layer; expected weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}"
                         + " (bidirectional '_reverse' parameters are not supported)");
             }
@@ -344,7 +348,7 @@ public final class RecurrentLayer {
         for (int k = 0; k < layers; k++) {
             for (String kind : new String[] {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"}) {
                 if (!values.containsKey(kind + k)) {
-                    throw new IllegalArgumentException("missing parameter '" + kind + k + "' (a " + cell.cliName()
+                    throw new IllegalArgumentException("missing parameter '" + kind + k + "' (" + named(cell)
                             + " stack of " + layers + " layers needs all four tensors per layer)");
                 }
             }
@@ -363,15 +367,22 @@ public final class RecurrentLayer {
         int input = wih0[1];
         checkSizes(cell, input, hidden, layers);
         RecurrentLayer layer = new RecurrentLayer(cell, input, hidden, layers, team);
+        for (String name : values.keySet()) {
+            if (!layer.byName.containsKey(name)) {
+                // e.g. "weight_ih_l01": matches the pattern but is not the canonical name
+                throw new IllegalArgumentException("unknown parameter '" + name + "'; expected one of "
+                        + layer.byName.keySet());
+            }
+        }
         for (Parameter p : layer.parameters) {
             int[] expected = p.shape();
             int[] actual = shapes.get(p.name());
             if (!Arrays.equals(expected, actual)) {
                 String hint = actual.length >= 1 && actual[0] % hidden == 0 && actual[0] / hidden != g
-                        ? " (" + actual[0] / hidden + " gates of " + hidden + " units; a " + cell.cliName() + " has "
+                        ? " (" + actual[0] / hidden + " gates of " + hidden + " units; " + named(cell) + " has "
                         + g + ")" : "";
                 throw new IllegalArgumentException(p.name() + ": expected shape " + Arrays.toString(expected)
-                        + " for a " + cell.cliName() + " with input size " + input + ", hidden size " + hidden
+                        + " for " + named(cell) + " with input size " + input + ", hidden size " + hidden
                         + ", got " + Arrays.toString(actual) + hint);
             }
             float[] v = values.get(p.name());
@@ -484,10 +495,10 @@ public final class RecurrentLayer {
         final int L = numLayers;
         final int GH = gates * H;
         final int TB = T * B;
-        checkLength("x", x, "[T, B, I] = [" + T + ", " + B + ", " + I + "]", (long) TB * I);
-        checkOptional("h0", h0, "[L, B, H] = [" + L + ", " + B + ", " + H + "]", (long) L * B * H);
+        checkShape("x", x, false, "T, B, I", T, B, I);
+        checkShape("h0", h0, true, "L, B, H", L, B, H);
         if (cell == CellType.LSTM) {
-            checkOptional("c0", c0, "[L, B, H] = [" + L + ", " + B + ", " + H + "]", (long) L * B * H);
+            checkShape("c0", c0, true, "L, B, H", L, B, H);
         } else if (c0 != null) {
             throw new IllegalArgumentException("c0: only an lstm has a cell state; pass null for " + cell.cliName());
         }
@@ -521,14 +532,8 @@ public final class RecurrentLayer {
             initState(states, h0, k, B * H);
 
             // both biases enter the input projection, except b_hn which sits inside r * (W_hn h + b_hn)
-            float[] bias = passBias;
-            int folded = cell == CellType.GRU ? 2 * H : GH;
-            for (int j = 0; j < folded; j++) {
-                bias[j] = bih[k][j] + bhh[k][j];
-            }
-            for (int j = folded; j < GH; j++) {
-                bias[j] = bih[k][j];
-            }
+            System.arraycopy(bih[k], 0, passBias, 0, GH);
+            Blas1.axpy(cell == CellType.GRU ? 2 * H : GH, 1f, bhh[k], 0, passBias, 0);
             if (k == 0) {
                 packInFirst = pack(packInFirst, true, in, GH, wih[k], 0, in);
                 passPackIn = packInFirst;
@@ -769,10 +774,10 @@ public final class RecurrentLayer {
         final int L = numLayers;
         final int GH = gates * H;
         final int TB = T * B;
-        checkLength("dout", dout, "[T, B, H] = [" + T + ", " + B + ", " + H + "]", (long) TB * H);
-        checkOptional("dhN", dhN, "[L, B, H] = [" + L + ", " + B + ", " + H + "]", (long) L * B * H);
+        checkShape("dout", dout, false, "T, B, H", T, B, H);
+        checkShape("dhN", dhN, true, "L, B, H", L, B, H);
         if (cell == CellType.LSTM) {
-            checkOptional("dcN", dcN, "[L, B, H] = [" + L + ", " + B + ", " + H + "]", (long) L * B * H);
+            checkShape("dcN", dcN, true, "L, B, H", L, B, H);
         } else if (dcN != null) {
             throw new IllegalArgumentException("dcN: only an lstm has a cell state; pass null for " + cell.cliName());
         }
@@ -953,6 +958,11 @@ public final class RecurrentLayer {
         passDx = null;
     }
 
+    /** "an lstm", "a gru", ... for messages. */
+    private static String named(CellType cell) {
+        return (cell == CellType.LSTM ? "an " : "a ") + cell.cliName();
+    }
+
     private static PackedMatrix pack(PackedMatrix current, boolean transB, int k, int n, float[] b, int off, int ldb) {
         if (current != null && current.rows() == k && current.cols() == n) {
             Sgemm.repackB(current, transB, k, n, b, off, ldb);
@@ -993,21 +1003,18 @@ public final class RecurrentLayer {
         }
     }
 
-    private static void checkLength(String name, float[] a, String shape, long expected) {
-        if (a == null) {
-            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + expected + " floats), got null");
+    /**
+     * Checks that {@code a} holds a {@code [d0, d1, d2]} tensor (or is null, if {@code optional}).
+     * The message is built only on failure, so a passing check allocates nothing.
+     */
+    private static void checkShape(String name, float[] a, boolean optional, String dims, int d0, int d1, int d2) {
+        long expected = (long) d0 * d1 * d2;
+        if (a == null ? optional : a.length == expected) {
+            return;
         }
-        if (a.length != expected) {
-            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + expected
-                    + " floats), got " + a.length + " floats");
-        }
-    }
-
-    private static void checkOptional(String name, float[] a, String shape, long expected) {
-        if (a != null && a.length != expected) {
-            throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + expected
-                    + " floats) or null, got " + a.length + " floats");
-        }
+        throw new IllegalArgumentException(name + ": expected shape [" + dims + "] = [" + d0 + ", " + d1 + ", " + d2
+                + "] (" + expected + " floats" + (optional ? ") or null" : ")") + ", got "
+                + (a == null ? "null" : a.length + " floats"));
     }
 
     @Override

@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
@@ -90,9 +89,9 @@ public final class Trainer {
     private double lastLoss = Double.NaN;
     private double lastGradientNorm = Double.NaN;
 
-    private Trainer(Builder b, Optimizer optimizer, List<Parameter> parameters) {
+    private Trainer(Builder b, LossHead head, Optimizer optimizer, List<Parameter> parameters) {
         this.layer = b.layer;
-        this.head = b.head;
+        this.head = head;
         this.task = b.task;
         this.optimizer = optimizer;
         this.schedule = b.schedule != null ? b.schedule : LearningRateSchedule.constant(optimizer.learningRate());
@@ -131,6 +130,13 @@ public final class Trainer {
         private long initSeed;
         private Double forgetBias;
 
+        private static <T> T nonNull(T value, String what) {
+            if (value == null) {
+                throw new IllegalArgumentException(what + " is null");
+            }
+            return value;
+        }
+
         private Builder(RecurrentLayer layer, Task task) {
             if (layer == null || task == null) {
                 throw new IllegalArgumentException("layer and task must be non-null, got " + layer + ", " + task);
@@ -145,7 +151,7 @@ public final class Trainer {
          * {@code nn.Linear} from the {@link #initialize} seed, or zero without one).
          */
         public Builder head(LossHead head) {
-            this.head = Objects.requireNonNull(head, "head");
+            this.head = nonNull(head, "head");
             return this;
         }
 
@@ -154,13 +160,13 @@ public final class Trainer {
          * {@code ps -> new Adam(ps, 1e-3)}.
          */
         public Builder optimizer(Function<List<Parameter>, Optimizer> factory) {
-            this.optimizerFactory = Objects.requireNonNull(factory, "optimizer factory");
+            this.optimizerFactory = nonNull(factory, "optimizer factory");
             return this;
         }
 
         /** The learning rate per update (default: constant at the optimizer's initial rate). */
         public Builder schedule(LearningRateSchedule schedule) {
-            this.schedule = Objects.requireNonNull(schedule, "schedule");
+            this.schedule = nonNull(schedule, "schedule");
             return this;
         }
 
@@ -201,7 +207,7 @@ public final class Trainer {
          * this call the layer's parameters are used as they are (e.g. loaded from PyTorch).
          */
         public Builder initialize(Init.Scheme scheme, long seed) {
-            this.initScheme = Objects.requireNonNull(scheme, "scheme");
+            this.initScheme = nonNull(scheme, "scheme");
             this.initSeed = seed;
             return this;
         }
@@ -224,8 +230,10 @@ public final class Trainer {
                 throw new IllegalArgumentException("layer input size " + layer.inputSize() + " does not match task "
                         + task.name() + ", which has " + task.inputSize() + " input features");
             }
-            if (head == null) {
-                head = new LossHead(new Dense("head", layer.hiddenSize(), task.outputSize()), task.lossKind());
+            // a local, so that building twice never shares one head between two trainers
+            LossHead lossHead = head;
+            if (lossHead == null) {
+                lossHead = new LossHead(new Dense("head", layer.hiddenSize(), task.outputSize()), task.lossKind());
             } else {
                 Dense d = head.dense();
                 if (d.inputSize() != layer.hiddenSize() || d.outputSize() != task.outputSize()) {
@@ -254,7 +262,7 @@ public final class Trainer {
                         + " of task " + task.name());
             }
             List<Parameter> ps = new ArrayList<>(layer.parameters());
-            ps.addAll(head.dense().parameters());
+            ps.addAll(lossHead.dense().parameters());
             Optimizer opt = optimizerFactory.apply(Collections.unmodifiableList(ps));
             if (opt == null || !opt.parameters().equals(ps)) {
                 throw new IllegalArgumentException("the optimizer factory must return an optimizer over exactly the "
@@ -263,12 +271,12 @@ public final class Trainer {
             if (initScheme != null) {
                 SplittableRandom rng = new SplittableRandom(initSeed);
                 Init.apply(initScheme, layer, rng);
-                head.dense().initialize(rng);
+                lossHead.dense().initialize(rng);
             }
             if (forgetBias != null) {
                 Init.forgetGateBias(layer, forgetBias);
             }
-            return new Trainer(this, opt, Collections.unmodifiableList(ps));
+            return new Trainer(this, lossHead, opt, Collections.unmodifiableList(ps));
         }
     }
 
@@ -358,9 +366,10 @@ public final class Trainer {
     }
 
     /**
-     * The mean loss over {@code batches} batches of {@code evalTask} (the same shapes as the
-     * training task; use another seed for held-out data), with inference passes over whole
-     * sequences: no gradients, no parameter change. Allocates its own batch.
+     * The mean loss over batches {@code 0 .. batches-1} of {@code evalTask} (the same shapes as
+     * the training task; use another seed for held-out data), with inference passes over whole
+     * sequences: no gradients, no parameter change. Always the same batches, so evaluations at
+     * different points of a run compare the model, not the data. Allocates its own batch.
      */
     public double evaluate(Task evalTask, int batches) {
         if (evalTask == null) {
@@ -369,6 +378,7 @@ public final class Trainer {
         Args.positive("batches", batches);
         Batch b = evalTask.newBatch(batchSize);
         b.checkFits(task);
+        evalTask.seek(0);
         double sum = 0;
         for (int i = 0; i < batches; i++) {
             evalTask.nextBatch(b);

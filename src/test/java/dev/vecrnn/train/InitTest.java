@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.CellType;
 import dev.vecrnn.nn.Parameter;
 import dev.vecrnn.nn.RecurrentLayer;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,8 +18,16 @@ import org.junit.jupiter.api.Test;
  * seed while a wrong bound or scale (off by a factor like sqrt(2) or G) fails clearly.
  */
 class InitTest {
+    /** One thread, no workers: the layers here only hold weights (and the shared team would outlive the class). */
+    private static final ThreadTeam TEAM = new ThreadTeam(1);
+
+    @AfterAll
+    static void closeTeam() {
+        TEAM.close();
+    }
+
     private static RecurrentLayer layer(CellType cell, int in, int hidden, int layers) {
-        return RecurrentLayer.builder(cell, in, hidden).numLayers(layers).seed(99).build();
+        return RecurrentLayer.builder(cell, in, hidden).numLayers(layers).seed(99).threads(TEAM).build();
     }
 
     private static double[] moments(float[] a, int off, int n) {

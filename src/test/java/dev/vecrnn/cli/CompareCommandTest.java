@@ -1,0 +1,201 @@
+package dev.vecrnn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vecrnn compare}: files of a tiny run, argument errors. No duration is asserted. */
+class CompareCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    @Test
+    void tinyAddingRunWritesJsonReportAndPlots() throws Exception {
+        Path dir = tmp.resolve("report");
+        Run r = run("compare", "--steps", "30", "--lengths", "10", "--hidden", "8", "--cells", "lstm,rnn_tanh",
+                "--eval-every", "10", "--seed", "5", "--out", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+
+        JsonNode j = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        assertThat(j.path("preset").asText()).isEqualTo("default");
+        assertThat(j.path("seed").asLong()).isEqualTo(5);
+        assertThat(j.path("command").asText()).contains("--steps 30");
+        assertThat(j.path("machine").path("jdk").asText()).isNotEmpty();
+        assertThat(j.path("machine").has("cpu")).isTrue();
+        JsonNode config = j.path("config");
+        assertThat(config.path("steps").asInt()).isEqualTo(30);
+        assertThat(config.path("hidden").asInt()).isEqualTo(8);
+        assertThat(config.path("batch").asInt()).isEqualTo(32);
+        assertThat(config.path("plan").path("adding").get(0).asInt()).isEqualTo(10);
+        assertThat(config.path("per_cell").path("lstm").path("forget_bias").asDouble()).isEqualTo(1.0);
+        assertThat(config.path("per_cell").path("rnn_tanh").path("lr").asDouble()).isPositive();
+
+        JsonNode runs = j.path("runs");
+        assertThat(runs.isArray()).isTrue();
+        assertThat(runs.size()).isEqualTo(2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode run = runs.get(i);
+            assertThat(run.path("task").asText()).isEqualTo("adding");
+            assertThat(run.path("cell").asText()).isEqualTo(i == 0 ? "lstm" : "rnn_tanh");
+            assertThat(run.path("T").asInt()).isEqualTo(10);
+            assertThat(run.path("baseline").asDouble()).isCloseTo(1.0 / 6.0, within(1e-12));
+            assertThat(run.path("threshold").asDouble()).isEqualTo(0.01);
+            assertThat(run.path("final_metric").isNumber()).isTrue();
+            assertThat(run.path("final_metric").asDouble()).isPositive();
+            assertThat(run.path("steps").asInt()).isEqualTo(30);
+            assertThat(run.has("reached_at_step")).isTrue();
+            JsonNode reached = run.path("reached_at_step");
+            assertThat(reached.isNull() || reached.asInt() % 10 == 0).isTrue();
+            assertThat(run.path("wall_s").asDouble()).isPositive();
+            assertThat(run.path("gflops").asDouble()).isPositive();
+            assertThat(run.path("sequences_per_s").asDouble()).isPositive();
+            int gates = i == 0 ? 4 : 1;
+            double flops = 3.0 * (2.0 * 10 * 32 * gates * 8 * (2 + 8) + 2.0 * 32 * 8 * 1);
+            assertThat(run.path("flops_per_step").asDouble()).isCloseTo(flops, within(1e-6));
+            assertThat(run.path("loss_curve").size()).isEqualTo(30);
+            assertThat(run.path("validation_curve").path("steps").size()).isEqualTo(3);
+            JsonNode g = run.path("grad_vs_lag");
+            assertThat(g.path("lags").get(0).asInt()).isZero();
+            assertThat(g.path("lags").get(g.path("lags").size() - 1).asInt()).isEqualTo(9);
+            assertThat(g.path("init_h").size()).isEqualTo(g.path("lags").size());
+            assertThat(g.path("trained_h").size()).isEqualTo(g.path("lags").size());
+            assertThat(g.has("init_c")).isEqualTo(i == 0);
+        }
+
+        String md = Files.readString(dir.resolve("report.md"));
+        assertThat(md).contains("| task | cell | T | test metric | baseline | success ≤ | reached at step | wall s "
+                + "| sequences/s | GFLOP/s |");
+        assertThat(md).containsPattern("\\| adding \\| lstm \\| 10 \\| [0-9.e-]+ \\| 0\\.1667 \\| 0\\.0100 \\| "
+                + "(not reached|[0-9]+) \\|");
+        assertThat(md).containsPattern("\\| adding \\| rnn_tanh \\| 10 \\| ");
+        assertThat(md).contains("1/6 ≈ 0.1667");
+        assertThat(r.out()).contains("| adding | lstm | 10 |").contains("wrote");
+
+        List<String> charts = List.of("loss-adding-T10.png", "final-adding.png", "grad-vs-lag-adding.png",
+                "throughput-adding.png");
+        assertThat(j.path("charts").size()).isEqualTo(charts.size());
+        for (String c : charts) {
+            assertThat(md).contains("](" + c + ")");
+            BufferedImage img = ImageIO.read(dir.resolve(c).toFile());
+            assertThat(img).as(c).isNotNull();
+            assertThat(img.getWidth()).as(c).isGreaterThanOrEqualTo(600);
+            assertThat(img.getHeight()).as(c).isGreaterThanOrEqualTo(400);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
+        }
+    }
+
+    @Test
+    void copyTaskReportsItsBaselinePerDelay() throws Exception {
+        Path dir = tmp.resolve("copy");
+        Run r = run("compare", "--task", "copy", "--lengths", "5,8", "--steps", "4", "--hidden", "6", "--batch", "4",
+                "--cells", "gru", "--out", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode runs = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).path("runs");
+        assertThat(runs.size()).isEqualTo(2);
+        for (JsonNode run : runs) {
+            int t = run.path("T").asInt();
+            assertThat(run.path("seq_len").asInt()).isEqualTo(t + 20);
+            assertThat(run.path("baseline").asDouble()).isCloseTo(10 * Math.log(8) / (t + 20), within(1e-12));
+            assertThat(run.path("threshold").asDouble()).isCloseTo(Math.log(8) / (t + 20), within(1e-12));
+        }
+        String md = Files.readString(dir.resolve("report.md"));
+        assertThat(md).contains("10·ln 8/(T+20)").contains("T = 5: 0.8318").contains("T = 8: 0.7427");
+    }
+
+    private static StudyConfig configOf(String... args) {
+        CompareCommand c = new CompareCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c.config();
+    }
+
+    @Test
+    void presetsAndOverrides() {
+        StudyConfig def = configOf();
+        assertThat(def.preset()).isEqualTo("default");
+        assertThat(def.plan()).containsOnlyKeys(StudyTask.ADDING);
+        assertThat(def.plan().get(StudyTask.ADDING)).containsExactly(50, 100, 200);
+        assertThat(def.cells()).containsExactly(StudyCell.RNN_TANH, StudyCell.IRNN, StudyCell.LSTM, StudyCell.GRU);
+        assertThat(def.steps()).isEqualTo(CompareCommand.DEFAULT_STEPS);
+        assertThat(def.hidden()).isEqualTo(64);
+        assertThat(def.threads()).isEqualTo(1);
+        assertThat(def.out()).isEqualTo(Path.of("compare-report"));
+        assertThat(def.lr(StudyCell.IRNN)).isLessThan(def.lr(StudyCell.RNN_TANH));
+
+        StudyConfig full = configOf("--preset", "full");
+        assertThat(full.plan().keySet()).containsExactly(StudyTask.ADDING, StudyTask.COPY);
+        assertThat(full.plan().get(StudyTask.ADDING)).containsExactly(50, 100, 200, 400);
+        assertThat(full.plan().get(StudyTask.COPY)).containsExactly(100, 200);
+        assertThat(full.steps()).isEqualTo(CompareCommand.FULL_STEPS);
+        assertThat(full.runCount()).isEqualTo(24);
+
+        StudyConfig copy = configOf("--task", "copy", "--cells", "gru,rnn_relu,gru", "--lr", "0.005");
+        assertThat(copy.plan()).containsOnlyKeys(StudyTask.COPY);
+        assertThat(copy.plan().get(StudyTask.COPY)).containsExactly(50, 100);
+        assertThat(copy.cells()).containsExactly(StudyCell.GRU, StudyCell.RNN_RELU);
+        assertThat(copy.lr(StudyCell.GRU)).isEqualTo(0.005);
+        assertThat(copy.lr(StudyCell.RNN_RELU)).isEqualTo(0.005);
+
+        StudyConfig fullCopy = configOf("--preset", "full", "--task", "copy", "--lengths", "30");
+        assertThat(fullCopy.plan().get(StudyTask.COPY)).containsExactly(30);
+        assertThat(fullCopy.steps()).isEqualTo(CompareCommand.FULL_STEPS);
+    }
+
+    @Test
+    void badArgumentsExitTwoWithAMessage() {
+        record Case(String expected, String... args) {}
+        List<Case> cases = List.of(
+                new Case("--task: unknown task 'adder'", "compare", "--task", "adder"),
+                new Case("--cells: unknown cell 'lstn'", "compare", "--cells", "lstm,lstn"),
+                new Case("--steps must be >= 1, got -5", "compare", "--steps", "-5"),
+                new Case("--steps must be >= 1, got 0", "compare", "--steps", "0"),
+                new Case("--hidden must be >= 1", "compare", "--hidden", "0"),
+                new Case("--batch must be >= 1", "compare", "--batch", "-1"),
+                new Case("--threads must be >= 1", "compare", "--threads", "0"),
+                new Case("--eval-every must be >= 1", "compare", "--eval-every", "0"),
+                new Case("--lr must be finite and > 0", "compare", "--lr", "-0.1"),
+                new Case("--preset: unknown preset 'huge'", "compare", "--preset", "huge"),
+                new Case("--lengths: T for adding must be in [2, 100000], got 1", "compare", "--lengths", "50,1"));
+        for (Case c : cases) {
+            Run r = run(c.args());
+            assertThat(r.code()).as(String.join(" ", c.args())).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", c.args())).contains(c.expected()).doesNotContain("Exception");
+        }
+        Run notANumber = run("compare", "--steps", "many");
+        assertThat(notANumber.code()).isEqualTo(2);
+        assertThat(notANumber.err()).contains("--steps").contains("many");
+    }
+}
