@@ -31,10 +31,8 @@ import java.util.Arrays;
  * same fused gate kernels combine them. Only where the products run differs (here one step at a
  * time; there one GEMM over all steps), which changes no bit, because every GEMM, the
  * {@code MatVec} kernel used at batch 1 included, computes each element by that one sequence of
- * operations (see {@code Sgemm}). This presumes gate kernels that give the same bits wherever and
- * whenever they run: kernels built on the JDK's vector {@code EXP}/{@code TANH} can differ in the
- * last bit between interpreted and JIT-compiled code, so while the JVM warms up a stream and a
- * pass (or two passes) may differ by an ulp here and there.
+ * operations (see {@code Sgemm}), and the gate kernels, built from IEEE operations only, give the
+ * same bits wherever and whenever they run (interpreted or JIT-compiled, any call site).
  *
  * <h2>Weights: a snapshot, shared</h2>
  * {@link Weights#of} copies and packs the layer's weights once (the layout the kernels read, as a
