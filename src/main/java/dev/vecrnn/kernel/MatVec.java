@@ -35,8 +35,30 @@ public final class MatVec {
         if (b == null) {
             throw new IllegalArgumentException("B (packed) is null");
         }
+        packed(alpha, x, offX, b, 0, b.n, beta, y, offY);
+    }
+
+    /**
+     * Columns {@code [n0, n1)} of {@link #packed(float, float[], int, PackedMatrix, float, float[], int)}:
+     * {@code y[j] = alpha * x·B[:, j] + beta*y[j]} for j in {@code [n0, n1)} only, the form a team
+     * member uses for its own share of the outputs. y must hold all {@code b.cols()} columns (from
+     * {@code offY}); the others are neither read nor written. Each {@code y[j]} gets the same bits
+     * as from the whole product. Range boundaries at multiples of {@link PackedMatrix#panelWidth()}
+     * are the fast path.
+     *
+     * @throws IllegalArgumentException if an array is null or too short, the range is outside
+     *                                  {@code [0, b.cols()]}, or y overlaps x
+     */
+    public static void packed(float alpha, float[] x, int offX, PackedMatrix b, int n0, int n1,
+                              float beta, float[] y, int offY) {
+        if (b == null) {
+            throw new IllegalArgumentException("B (packed) is null");
+        }
         int k = b.k;
         int n = b.n;
+        if (n0 < 0 || n1 < n0 || n1 > n) {
+            throw new IllegalArgumentException("column range [n0, n1) = [" + n0 + ", " + n1 + ") outside [0, " + n + ")");
+        }
         boolean readsX = alpha != 0f && k > 0;
         if (readsX) {
             Check.vector("x", x, offX, k);
@@ -45,12 +67,15 @@ public final class MatVec {
         if (readsX) {
             Check.noOverlap("y", y, offY, n, "x", x, offX, k);
         }
+        if (n0 == n1) {
+            return;
+        }
         if (!readsX) {
-            scale(n, beta, y, offY);
+            scale(n1 - n0, beta, y, offY + n0);
         } else if (VectorSupport.ENABLED) {
-            VectorMatVec.packed(alpha, x, offX, b, beta, y, offY);
+            VectorMatVec.packed(alpha, x, offX, b, n0, n1, beta, y, offY);
         } else {
-            ScalarMatVec.packed(alpha, x, offX, b, beta, y, offY);
+            ScalarMatVec.packed(alpha, x, offX, b, n0, n1, beta, y, offY);
         }
     }
 

@@ -9,12 +9,13 @@ final class ScalarMatVec {
     private ScalarMatVec() {}
 
     /** Works on either packed layout (the scalar path's row-major one or the vector path's panels). */
-    static void packed(float alpha, float[] x, int offX, PackedMatrix b, float beta, float[] y, int offY) {
+    static void packed(float alpha, float[] x, int offX, PackedMatrix b, int n0, int n1,
+                       float beta, float[] y, int offY) {
         final int k = b.k;
         final int n = b.n;
         final int pw = b.panelWidth;
         final float[] d = b.data;
-        for (int j = 0; j < n; j++) {
+        for (int j = n0; j < n1; j++) {
             // element (p, j): row-major k x n when pw == 1, else row p of column panel j/pw
             int at = pw == 1 ? j : b.base + j / pw * b.panelStride + j % pw;
             int step = pw == 1 ? n : pw;

@@ -15,21 +15,27 @@ final class VectorMatVec {
     private VectorMatVec() {}
 
     /**
-     * Column panels of the packed {@code B = Wᵀ}, four at a time (eight accumulators, enough FMA
-     * chains in flight to cover the latency while the weights stream in), then one at a time.
-     * A panel is zero-padded to its full width, so its loads never need a mask; only y does.
+     * Columns {@code [n0, n1)} of the packed {@code B = Wᵀ}, by column panels: four at a time
+     * (eight accumulators, enough FMA chains in flight to cover the latency while the weights
+     * stream in), then one at a time. A panel is zero-padded to its full width, so its loads never
+     * need a mask; only y does, where the range cuts a panel.
      */
-    static void packed(float alpha, float[] x, int offX, PackedMatrix b, float beta, float[] y, int offY) {
-        final int lanes = S.length();
+    static void packed(float alpha, float[] x, int offX, PackedMatrix b, int n0, int n1,
+                       float beta, float[] y, int offY) {
         final int k = b.k;
-        final int n = b.n;
         final int nr = b.panelWidth;
         final int stride = b.panelStride;
         final float[] d = b.data;
         final FloatVector zero = FloatVector.zero(S);
-        int j = 0;
-        int base = b.base;
-        for (; j + 4 * nr <= n; j += 4 * nr, base += 4 * stride) {
+        final int lanes = S.length();
+        int j = n0 / nr * nr;
+        int base = b.base + n0 / nr * stride;
+        if (j < n0) { // the range starts inside a panel
+            onePanel(alpha, x, offX, k, d, base, nr, j, n0, n1, beta, y, offY);
+            j += nr;
+            base += stride;
+        }
+        for (; j + 4 * nr <= n1; j += 4 * nr, base += 4 * stride) {
             int yo = offY + j;
             FloatVector a0;
             FloatVector a1;
@@ -85,31 +91,44 @@ final class VectorMatVec {
             a6.intoArray(y, yo + 6 * lanes);
             a7.intoArray(y, yo + 7 * lanes);
         }
-        for (; j < n; j += nr, base += stride) {
-            int yo = offY + j;
-            VectorMask<Float> m0 = S.indexInRange(j, n);
-            VectorMask<Float> m1 = S.indexInRange(j + lanes, n);
-            FloatVector a0;
-            FloatVector a1;
-            if (beta == 0f) {
-                a0 = a1 = zero;
-            } else {
-                a0 = FloatVector.fromArray(S, y, yo, m0);
-                a1 = FloatVector.fromArray(S, y, yo + lanes, m1);
-                if (beta != 1f) {
-                    a0 = a0.mul(beta);
-                    a1 = a1.mul(beta);
-                }
-            }
-            int q = base;
-            for (int p = 0; p < k; p++, q += nr) {
-                FloatVector xp = FloatVector.broadcast(S, alpha * x[offX + p]);
-                a0 = FloatVector.fromArray(S, d, q).fma(xp, a0);
-                a1 = FloatVector.fromArray(S, d, q + lanes).fma(xp, a1);
-            }
-            a0.intoArray(y, yo, m0);
-            a1.intoArray(y, yo + lanes, m1);
+        for (; j < n1; j += nr, base += stride) {
+            onePanel(alpha, x, offX, k, d, base, nr, j, n0, n1, beta, y, offY);
         }
+    }
+
+    /** One panel starting at column j, writing only its columns inside {@code [n0, n1)}. */
+    private static void onePanel(float alpha, float[] x, int offX, int k, float[] d, int base, int nr, int j,
+                                 int n0, int n1, float beta, float[] y, int offY) {
+        final int lanes = S.length();
+        int yo = offY + j;
+        // lane N is set where n0 <= j + N < n1; unset lanes are neither loaded nor stored
+        // (only non-negative offsets: indexInRange allocates for negative ones)
+        VectorMask<Float> m0 = S.indexInRange(j, n1);
+        VectorMask<Float> m1 = S.indexInRange(j + lanes, n1);
+        if (j < n0) {
+            m0 = m0.andNot(S.indexInRange(j, n0));
+            m1 = m1.andNot(S.indexInRange(j + lanes, n0));
+        }
+        FloatVector a0;
+        FloatVector a1;
+        if (beta == 0f) {
+            a0 = a1 = FloatVector.zero(S);
+        } else {
+            a0 = FloatVector.fromArray(S, y, yo, m0);
+            a1 = FloatVector.fromArray(S, y, yo + lanes, m1);
+            if (beta != 1f) {
+                a0 = a0.mul(beta);
+                a1 = a1.mul(beta);
+            }
+        }
+        int q = base;
+        for (int p = 0; p < k; p++, q += nr) {
+            FloatVector xp = FloatVector.broadcast(S, alpha * x[offX + p]);
+            a0 = FloatVector.fromArray(S, d, q).fma(xp, a0);
+            a1 = FloatVector.fromArray(S, d, q + lanes).fma(xp, a1);
+        }
+        a0.intoArray(y, yo, m0);
+        a1.intoArray(y, yo + lanes, m1);
     }
 
     /** Four rows at a time, each a lane-split dot product reduced at the end. */

@@ -4,6 +4,7 @@ import dev.vecrnn.kernel.GateKernels;
 import dev.vecrnn.kernel.MatVec;
 import dev.vecrnn.kernel.PackedMatrix;
 import dev.vecrnn.kernel.Sgemm;
+import dev.vecrnn.mem.ThreadTeam;
 
 import java.util.Arrays;
 
@@ -53,8 +54,19 @@ import java.util.Arrays;
  * threads need no coordination; each stream owns all the memory it writes). A step allocates
  * nothing once the calling thread has done a step of this shape. At batch 1 a step is two
  * matrix-vector products per layer ({@code MatVec}, vectorised over the packed weights); at larger
- * batches two small GEMMs ({@code Sgemm.sgemmPacked}). A step runs on the calling thread only;
- * the layer's thread team is not used.
+ * batches two small GEMMs ({@code Sgemm.sgemmPacked}). By default a step runs on the calling
+ * thread only (the layer's thread team is not used): the right choice for many streams on many
+ * threads.
+ *
+ * <h2>One stream on several cores</h2>
+ * For the lowest latency of a single stream, {@link Weights#newStream(int, ThreadTeam)} spreads
+ * each step over a {@link ThreadTeam}: every member computes the gates of its own share of the
+ * hidden units (its slice of each gate's rows of both weight matrices) and applies the gate
+ * kernel to them, so each core reads only its share of the weights, which then may fit in its own
+ * L2 cache. Layers and the steps of a chunk are separated by one team barrier each; a single step
+ * of a one-layer stream needs none. The results are bitwise those of the one-thread stream (each
+ * output element is computed by the same operations, only on another core). The team runs one
+ * job at a time: streams that share a team take turns.
  *
  * <h2>Cost</h2>
  * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
@@ -64,6 +76,12 @@ import java.util.Arrays;
 public final class RecurrentStream {
     private final int batch;
     private Weights weights;
+    /** Spreads each step over its members, or null to run on the calling thread. */
+    private final ThreadTeam team;
+    /** Team path: what the team job does, reused for every step (no allocation per step). */
+    private final TeamStep teamStep;
+    /** Team path: the state after the running step, swapped with {@link #h} when it ends. */
+    private final float[][] hNext;
 
     // state and scratch, all owned by this stream
     private final float[][] h;      // per layer: hidden state [B, H]
@@ -74,11 +92,14 @@ public final class RecurrentStream {
     private float[] midA = new float[0]; // outputs of layers below the last [T*B, H] (even layers)
     private float[] midB = new float[0]; // (odd layers)
 
-    private RecurrentStream(Weights weights, int batch) {
+    private RecurrentStream(Weights weights, int batch, ThreadTeam team) {
         this.weights = weights;
         this.batch = batch;
+        this.team = team != null && team.size() > 1 ? team : null;
         int bh = batch * weights.hidden;
         h = new float[weights.layers][bh];
+        hNext = this.team == null ? null : new float[weights.layers][bh];
+        teamStep = this.team == null ? null : new TeamStep();
         c = weights.cell == CellType.LSTM ? new float[weights.layers][bh] : null;
         gh = new float[batch * weights.gates * weights.hidden];
         out = new float[bh];
@@ -187,6 +208,22 @@ public final class RecurrentStream {
      * (biases, then += in·W_ihᵀ), then per step the recurrent product and the gate kernel.
      */
     private void run(float[] x, int xOffset, int T, float[] dst, int dstOffset) {
+        if (team != null) {
+            teamStep.start(weights, x, xOffset, T, dst, dstOffset);
+            try {
+                team.run(teamStep);
+            } finally {
+                teamStep.end();
+            }
+            // hNext now holds the state after the last step (h, the state before it, was read
+            // by every member until the end, so it could not be overwritten in place)
+            for (int k = 0; k < h.length; k++) {
+                float[] before = h[k];
+                h[k] = hNext[k];
+                hNext[k] = before;
+            }
+            return;
+        }
         final Weights w = weights;
         final int B = batch;
         final int H = w.hidden;
@@ -229,10 +266,117 @@ public final class RecurrentStream {
 
     /** {@code y = a·Wᵀ + beta*y} for {@code m} rows of {@code a}: a matrix-vector product for one row. */
     private static void product(int m, float[] a, int offA, int k, PackedMatrix wT, float beta, float[] y) {
+        product(m, a, offA, k, wT, 0, wT.cols(), beta, y);
+    }
+
+    /** Columns {@code [n0, n1)} of {@link #product(int, float[], int, int, PackedMatrix, float, float[])}. */
+    private static void product(int m, float[] a, int offA, int k, PackedMatrix wT, int n0, int n1,
+                                float beta, float[] y) {
         if (m == 1) {
-            MatVec.packed(1f, a, offA, wT, beta, y, 0);
+            MatVec.packed(1f, a, offA, wT, n0, n1, beta, y, 0);
         } else {
-            Sgemm.sgemmPacked(false, m, 1f, a, offA, k, wT, 0, wT.cols(), beta, y, 0, wT.cols());
+            Sgemm.sgemmPacked(false, m, 1f, a, offA, k, wT, n0, n1, beta, y, 0, wT.cols());
+        }
+    }
+
+    /**
+     * The team form of {@link #run}: member {@code worker} owns hidden units {@code [j0, j1)}
+     * (split at packed-panel boundaries), i.e. columns {@code [g*H + j0, g*H + j1)} of every
+     * gate g. It computes those columns of the input projection and of each step's recurrent
+     * product, and runs the gate kernel on its units, which needs no other member's columns. Only
+     * the new hidden state is shared: step t+1 (and the next layer) read all of step t's output,
+     * hence one barrier per step, skipped after the very last step, where the join of
+     * {@link ThreadTeam#run} suffices. Step t reads {@code h_{t-1}} from the output slot of step
+     * t-1 (the stream's state only at t = 0), and each member copies its units of the final state
+     * to {@link #hNext}, so no member overwrites a state another may still be reading.
+     */
+    private final class TeamStep implements ThreadTeam.Job {
+        private Weights w;
+        private float[] x;
+        private int xOffset;
+        private int T;
+        private float[] dst;
+        private int dstOffset;
+
+        void start(Weights w, float[] x, int xOffset, int T, float[] dst, int dstOffset) {
+            this.w = w;
+            this.x = x;
+            this.xOffset = xOffset;
+            this.T = T;
+            this.dst = dst;
+            this.dstOffset = dstOffset;
+        }
+
+        /** Drops the references to the caller's arrays. */
+        void end() {
+            x = null;
+            dst = null;
+        }
+
+        @Override
+        public void run(int worker, int workers) {
+            final Weights w = this.w;
+            final int T = this.T;
+            final int B = batch;
+            final int H = w.hidden;
+            final int G = w.gates;
+            final int GH = G * H;
+            final int BH = B * H;
+            final int rows = T * B;
+            final int granule = w.recurrentWeights[0].panelWidth();
+            final int j0 = ThreadTeam.split(H, granule, worker, workers);
+            final int j1 = ThreadTeam.split(H, granule, worker + 1, workers);
+            final int units = j1 - j0;
+            float[] in = x;
+            int inOff = xOffset;
+            int inSize = w.input;
+            for (int k = 0; k < w.layers; k++) {
+                boolean last = k == w.layers - 1;
+                float[] lout = last ? dst : (k % 2 == 0 ? midA : midB);
+                int loutOff = last ? dstOffset : 0;
+                float[] bias = w.bias[k];
+                if (units > 0) {
+                    for (int r = 0; r < rows; r++) {
+                        for (int g = 0; g < G; g++) {
+                            System.arraycopy(bias, g * H + j0, gx, r * GH + g * H + j0, units);
+                        }
+                    }
+                    for (int g = 0; g < G; g++) {
+                        product(rows, in, inOff, inSize, w.inputWeights[k], g * H + j0, g * H + j1, 1f, gx);
+                    }
+                }
+                for (int t = 0; t < T; t++) {
+                    int gOff = t * B * GH;
+                    int o = loutOff + t * BH;
+                    float[] hPrev = t == 0 ? h[k] : lout;
+                    int hPrevOff = t == 0 ? 0 : o - BH;
+                    if (units > 0) {
+                        for (int g = 0; g < G; g++) {
+                            product(B, hPrev, hPrevOff, H, w.recurrentWeights[k], g * H + j0, g * H + j1, 0f, gh);
+                        }
+                        switch (w.cell) {
+                            case LSTM -> GateKernels.lstmForward(B, units, gx, gOff + j0, H, gh, j0, H, GH,
+                                    c[k], j0, c[k], j0, lout, o + j0, H, false);
+                            case GRU -> GateKernels.gruForward(B, units, gx, gOff + j0, H, gh, j0, H, GH, w.bhn[k], j0,
+                                    hPrev, hPrevOff + j0, lout, o + j0, null, 0, H, false);
+                            case RNN_TANH -> GateKernels.rnnTanhForward(B, units, gx, gOff + j0, gh, j0, GH,
+                                    lout, o + j0, H);
+                            case RNN_RELU -> GateKernels.rnnReluForward(B, units, gx, gOff + j0, gh, j0, GH,
+                                    lout, o + j0, H);
+                        }
+                    }
+                    if (!(last && t == T - 1)) {
+                        team.barrier();
+                    }
+                }
+                int finalStep = loutOff + (T - 1) * BH;
+                for (int b = 0; b < B && units > 0; b++) {
+                    System.arraycopy(lout, finalStep + b * H + j0, hNext[k], b * H + j0, units);
+                }
+                in = lout;
+                inOff = loutOff;
+                inSize = H;
+            }
         }
     }
 
@@ -444,13 +588,37 @@ public final class RecurrentStream {
          *                                  not fit in a Java array
          */
         public RecurrentStream newStream(int batch) {
+            checkStreamBatch(batch);
+            return new RecurrentStream(this, batch, null);
+        }
+
+        private void checkStreamBatch(int batch) {
             checkBatch(batch);
             long widest = (long) batch * Math.max(gates * hidden, input);
             if (widest > Integer.MAX_VALUE - 64) {
                 throw new IllegalArgumentException("batch: " + batch + " rows of " + Math.max(gates * hidden, input)
                         + " floats do not fit in one Java array");
             }
-            return new RecurrentStream(this, batch);
+        }
+
+        /**
+         * A new stream of batch size {@code batch} on these weights, with zero state, that spreads
+         * each step over {@code team} (see "One stream on several cores" above): lower latency for
+         * one stream, bitwise the same results. The stream does not own the team (close it
+         * yourself, after the last step); a team of one member runs steps on the calling thread.
+         *
+         * @throws IllegalArgumentException if {@code team} is null or closed, or as {@link #newStream(int)}
+         */
+        public RecurrentStream newStream(int batch, ThreadTeam team) {
+            if (team == null) {
+                throw new IllegalArgumentException("team: expected a ThreadTeam, got null (use newStream(batch) "
+                        + "to run on the calling thread)");
+            }
+            if (team.isClosed()) {
+                throw new IllegalArgumentException("team: " + team.name() + " is closed");
+            }
+            checkStreamBatch(batch);
+            return new RecurrentStream(this, batch, team);
         }
 
         public CellType cell() {

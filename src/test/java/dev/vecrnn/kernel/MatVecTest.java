@@ -1,5 +1,7 @@
 package dev.vecrnn.kernel;
 
+import dev.vecrnn.mem.ThreadTeam;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,6 +52,47 @@ class MatVecTest {
         return 2.0 * (k + 2) * Math.ulp(1f) / 2 * absSum + 1e-30;
     }
 
+    /**
+     * A column range gives, in its columns, the bits of the whole product, and leaves every other
+     * column as it was: ranges that start and end inside panels, on panel boundaries, empty, and
+     * the split a thread team uses.
+     */
+    @ParameterizedTest(name = "k={0} n={1}")
+    @MethodSource("shapes")
+    void columnRangeEqualsWholeProductInRangeOnly(int k, int n) {
+        Random r = new Random(17L * k + n);
+        float[] w = random(r, n * k);
+        float[] x = random(r, k);
+        PackedMatrix b = Sgemm.packB(true, k, n, w, 0, k);
+        int pw = b.panelWidth();
+        int[][] ranges = {{0, n}, {0, 0}, {n, n}, {n / 2, n}, {0, (n + 1) / 2}, {n / 3, 2 * n / 3},
+                {Math.min(1, n), n}, {Math.min(pw, n), n}, {Math.min(pw + 1, n), Math.min(3 * pw + 5, n)},
+                {ThreadTeam.split(n, pw, 1, 2), n}};
+        for (float beta : new float[] {0f, 1f, -0.5f}) {
+            float[] y0 = random(r, n + 6);
+            float[] whole = y0.clone();
+            MatVec.packed(1.5f, x, 0, b, beta, whole, 3);
+            for (int[] range : ranges) {
+                int n0 = range[0];
+                int n1 = range[1];
+                float[] y = y0.clone();
+                MatVec.packed(1.5f, x, 0, b, n0, n1, beta, y, 3);
+                float[] expected = y0.clone();
+                System.arraycopy(whole, 3 + n0, expected, 3 + n0, n1 - n0);
+                assertThat(y).as("columns [%d, %d) of %d, beta %s", n0, n1, n, beta).isEqualTo(expected);
+                if (k > 0) {
+                    float[] scalar = y0.clone();
+                    ScalarMatVec.packed(1.5f, x, 0, b, n0, n1, beta, scalar, 3);
+                    assertThat(scalar).as("scalar columns [%d, %d)", n0, n1).isEqualTo(expected);
+                }
+            }
+        }
+        assertThatThrownBy(() -> MatVec.packed(1f, x, 0, b, 0, n + 1, 0f, new float[n], 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("column range");
+        assertThatThrownBy(() -> MatVec.packed(1f, x, 0, b, Math.min(1, n), 0, 0f, new float[n], 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("column range");
+    }
+
     @ParameterizedTest(name = "k={0} n={1}")
     @MethodSource("shapes")
     void packedEqualsSgemmBitwiseAndReference(int k, int n) {
@@ -74,7 +117,7 @@ class MatVecTest {
             assertThat(y).as("MatVec.packed vs sgemmPacked, alpha %s beta %s", alpha, beta).isEqualTo(viaGemm);
             float[] scalar = y0.clone();
             if (alpha != 0f && k > 0) {
-                ScalarMatVec.packed(alpha, x, offX, b, beta, scalar, offY);
+                ScalarMatVec.packed(alpha, x, offX, b, 0, n, beta, scalar, offY);
                 assertThat(scalar).as("ScalarMatVec.packed").isEqualTo(viaGemm);
             }
             for (int j = 0; j < n; j++) {

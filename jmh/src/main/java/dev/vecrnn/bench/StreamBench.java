@@ -25,8 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Latency of streaming inference: one {@link RecurrentStream#step} per operation (batch 1 is a
  * matrix-vector product per weight matrix), against the same layer's full-sequence
  * {@link RecurrentLayer#infer} over {@value #T} steps reported <em>per step</em>
- * ({@code @OperationsPerInvocation}), so the two rows compare directly. Both run on one thread
- * (the layer on a team of {@code threads}, 1 by default). Times in µs per step.
+ * ({@code @OperationsPerInvocation}), so the two rows compare directly. Both run on a team of
+ * {@code threads} (1: the calling thread only; 2: the stream from
+ * {@link RecurrentStream.Weights#newStream(int, ThreadTeam)}, each core computing half of the
+ * hidden units). Times in µs per step.
  *
  * <p>A stream must read every weight once per step, the full-sequence pass only {@code W_hh} per
  * step (its input projection is one GEMM over all steps), so at batch 1, where reading the
@@ -35,7 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * a time (input projection hoisted over the chunk), reported per step as well.
  *
  * <p>The first iterations run the Vector API interpreted (thousands of times slower); the warm-up
- * is long enough for C2 to compile the kernels even on a busy machine.
+ * is long enough for C2 to compile the kernels even on a busy machine. Two threads need longer
+ * than one (an LSTM full-sequence pass on a team of 2 was still at 28 µs a step after 3 s, at
+ * its steady 17 µs after 4 s), hence 12 warm-up seconds.
  *
  * <p>The streams are per JMH thread over one shared {@link RecurrentStream.Weights}; with
  * {@code -t N} the rows show N threads stepping their own streams at once.
@@ -43,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 2, jvmArgsPrepend = {BenchConfig.ADD_VECTOR, BenchConfig.PARALLEL_GC})
-@Warmup(iterations = 8, time = 1)
+@Warmup(iterations = 12, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class StreamBench {
     /** Steps of the full-sequence baseline (and of the input frames the stream cycles through). */
@@ -66,7 +70,7 @@ public class StreamBench {
         @Param({"256"})
         public int H;
 
-        @Param({"1"})
+        @Param({"1", "2"})
         public String threads;
 
         RecurrentStream.Weights weights;
@@ -93,7 +97,7 @@ public class StreamBench {
     /**
      * Per benchmark thread: a stream on the shared weights, cycling through the T input frames,
      * and for the baseline a layer of its own (same seed, so the same weights; a layer is
-     * single-threaded) on a team of {@code threads}.
+     * single-threaded), both on a team of {@code threads}.
      */
     @State(Scope.Thread)
     public static class Session {
@@ -105,9 +109,9 @@ public class StreamBench {
 
         @Setup(Level.Trial)
         public void setUp(Model m) {
-            stream = m.weights.newStream(m.B);
             chunkOut = new float[CHUNK * m.B * m.H];
             team = new ThreadTeam(RnnFixture.threadCount(m.threads));
+            stream = m.weights.newStream(m.B, team);
             layer = m.newLayer(team);
         }
 
