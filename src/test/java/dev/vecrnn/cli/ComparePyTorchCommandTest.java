@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -121,5 +124,47 @@ class ComparePyTorchCommandTest {
         assertThat(j.path("pytorch").path("command").get(0).asText()).isEqualTo(fake.toString());
         assertThat(j.path("rows").get(0).path("pytorch_median_ms").asDouble()).isEqualTo(2.0);
         assertThat(out.resolve("compare.png")).isRegularFile();
+    }
+
+    /**
+     * The DJL timer prints every field {@code bench rnn} prints. Skipped unless compare/djl has been
+     * built (scripts/compare-pytorch --engine djl does that; the build downloads 111 MB).
+     */
+    @Test
+    void djlTimerSpeaksTheSameJson() throws Exception {
+        Path launcher = Path.of("compare/djl/djl-rnn-time").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(Path.of("compare/djl/target/vecrnn-compare-djl-0.1.0-SNAPSHOT.jar")),
+                "compare/djl not built");
+        List<String> timerArgs = List.of("--cell", "gru", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
+                "--warmup-ms", "0", "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1");
+        List<String> cmd = new java.util.ArrayList<>(List.of(launcher.toString()));
+        cmd.addAll(timerArgs);
+        JsonNode djl = ChildProcess.jsonResult(ChildProcess.run(cmd, Map.of("OMP_NUM_THREADS", "1", "MKL_NUM_THREADS", "1"),
+                List.of()), "djl-rnn-time");
+
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            List<String> args = new java.util.ArrayList<>(List.of("bench", "rnn"));
+            args.addAll(timerArgs);
+            assertThat(Main.execute(args.toArray(String[]::new))).isZero();
+        } finally {
+            System.setOut(oldOut);
+        }
+        JsonNode java = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8).trim());
+        for (Iterator<String> it = java.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("vector_bits")) {
+                assertThat(djl.has(f)).as("the DJL timer prints %s", f).isTrue();
+            }
+        }
+        for (String same : List.of("cell", "shape", "mode", "threads", "flops", "iters")) {
+            assertThat(djl.path(same)).as(same).isEqualTo(java.path(same));
+        }
+        assertThat(djl.path("framework").asText()).isEqualTo("pytorch");
+        assertThat(djl.path("engine").asText()).isEqualTo("pytorch-djl");
+        assertThat(djl.path("version").asText()).isEqualTo("2.7.1");
+        assertThat(djl.path("torch_threads").asInt()).isEqualTo(1);
     }
 }
