@@ -30,6 +30,11 @@ import picocli.CommandLine.Spec;
  * cells, shapes, modes and thread counts timed in PyTorch and in vecrnn, each measurement in a
  * fresh process, the two frameworks alternating per configuration (ABBA order over rounds, so a
  * slow drift of the machine's speed hits both alike). Reports vecrnn time / PyTorch time.
+ *
+ * <p>The PyTorch side is a child process printing one JSON line per configuration: by default
+ * {@code python scripts/lib/torch_rnn_time.py}; {@code --torch-command} runs another timer that
+ * takes the same options and prints the same fields, such as {@code compare/djl/djl-rnn-time}
+ * (PyTorch 2.7.1 through DJL). The reports name the engine and version the timer printed.
  */
 @Command(name = "compare-pytorch", mixinStandardHelpOptions = true,
         description = {"vecrnn vs PyTorch on identical configurations (use scripts/compare-pytorch).",
@@ -67,6 +72,12 @@ final class ComparePyTorchCommand implements Callable<Integer> {
 
     @Option(names = "--torch-script", description = "the PyTorch timer (default: scripts/lib/torch_rnn_time.py of this project)")
     Path torchScript;
+
+    @Option(names = "--torch-command", paramLabel = "WORD", description = {
+        "run this PyTorch timer instead of PYTHON SCRIPT: its command line, one word per occurrence",
+        "(e.g. compare/djl/djl-rnn-time); it gets the options and environment torch_rnn_time.py gets",
+        "and must print the same JSON line"})
+    List<String> torchCommand;
 
     @Option(names = "--vector-bits", description = "run vecrnn at this width (0 = scalar; default: the JVM's widest)")
     Integer vectorBits;
@@ -149,11 +160,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--vector-bits must be 0, 128, 256 or 512, got " + vectorBits);
         }
         List<CompareReport.Config> configs = configs();
-        Path script = torchScript != null ? torchScript
-                : BenchPaths.projectRoot().resolve("scripts/lib/torch_rnn_time.py");
-        if (!Files.isRegularFile(script)) {
-            throw new IllegalArgumentException("--torch-script: no file " + script);
-        }
+        List<String> torchPrefix = torchCommandPrefix();
         Path dir = out != null ? out : BenchPaths.benchDir().resolve("compare-pytorch-" + BenchPaths.stamp());
 
         List<CompareReport.Row> rows = new ArrayList<>();
@@ -167,8 +174,8 @@ final class ComparePyTorchCommand implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 // ABBA: the framework that goes first alternates, so a drift over time favours neither.
                 boolean torchFirst = r % 2 == 0;
-                JsonNode a = torchFirst ? runTorch(c, script) : runVecrnn(c);
-                JsonNode b = torchFirst ? runVecrnn(c) : runTorch(c, script);
+                JsonNode a = torchFirst ? runTorch(c, torchPrefix) : runVecrnn(c);
+                JsonNode b = torchFirst ? runVecrnn(c) : runTorch(c, torchPrefix);
                 JsonNode t = torchFirst ? a : b;
                 JsonNode v = torchFirst ? b : a;
                 torchInfo = torchInfo == null ? t : torchInfo;
@@ -187,17 +194,18 @@ final class ComparePyTorchCommand implements Callable<Integer> {
         }
 
         Map<String, String> machine = MachineInfo.collect();
-        StringBuilder md = new StringBuilder("# vecrnn vs PyTorch (CPU, float32)\n\n");
+        String torchLabel = engineLabel(torchInfo);
+        StringBuilder md = new StringBuilder("# vecrnn vs " + torchLabel + " (CPU, float32)\n\n");
         md.append(Reports.machineMarkdown(machine));
         if (torchInfo != null) {
-            md.append("- pytorch: ").append(torchInfo.path("version").asText())
+            md.append("- pytorch: ").append(torchLabel).append(", engine ").append(engineName(torchInfo))
                     .append(", BLAS/oneDNN libraries: ").append(torchInfo.path("blas").toString())
                     .append(", mkldnn: ").append(torchInfo.path("mkldnn").asText()).append('\n');
         }
         md.append(String.format(Locale.ROOT, "- vecrnn vector width: %s%n", vectorBits == null ? "the JVM's widest"
                 : ScalingReport.widthLabel(vectorBits)));
         md.append(String.format(Locale.ROOT,
-                "%nEach measurement is a fresh process (python3 / JVM): warm-up ≥ %d ms, then ≥ %d steps and ≥ %d ms timed; "
+                "%nEach measurement is a fresh process (PyTorch timer / vecrnn JVM): warm-up ≥ %d ms, then ≥ %d steps and ≥ %d ms timed; "
                         + "median per step. %d round(s) per configuration, frameworks alternating (ABBA). "
                         + "Single layer, zero initial state; training = forward + backward of sum(out·R) incl. dL/dx. "
                         + "GFLOP/s: forward 2·T·B·G·H·(I+H), training 3× forward.%n%n",
@@ -208,8 +216,20 @@ final class ComparePyTorchCommand implements Callable<Integer> {
         json.put("rounds", rounds);
         json.put("vector_bits", vectorBits);
         json.put("machine", machine);
-        json.put("pytorch", torchInfo == null ? null : Map.of("version", torchInfo.path("version").asText(),
-                "blas", torchInfo.path("blas"), "mkldnn", torchInfo.path("mkldnn")));
+        Map<String, Object> torchJson = null;
+        if (torchInfo != null) {
+            torchJson = new LinkedHashMap<>();
+            torchJson.put("label", torchLabel);
+            torchJson.put("engine", engineName(torchInfo));
+            torchJson.put("version", torchInfo.path("version").asText());
+            if (torchInfo.has("djl_version")) {
+                torchJson.put("djl_version", torchInfo.path("djl_version").asText());
+            }
+            torchJson.put("blas", torchInfo.path("blas"));
+            torchJson.put("mkldnn", torchInfo.path("mkldnn"));
+            torchJson.put("command", torchPrefix);
+        }
+        json.put("pytorch", torchJson);
         List<Map<String, Object>> rowJson = new ArrayList<>();
         for (CompareReport.Row r : rows) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -233,25 +253,70 @@ final class ComparePyTorchCommand implements Callable<Integer> {
 
         Reports.write(dir.resolve("compare.md"), md.toString());
         Reports.writeJson(dir.resolve("compare.json"), json);
-        chart(rows, dir.resolve("compare.png"));
+        chart(rows, torchLabel, dir.resolve("compare.png"));
         System.out.print(md);
         System.out.println();
         System.out.println("wrote " + dir.resolve("compare.md") + ", compare.json, compare.png");
         return 0;
     }
 
-    private JsonNode runTorch(CompareReport.Config c, Path script) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--cell", c.cell().cliName(),
-                "--shape", c.shape().toString(), "--mode", c.mode().label, "--threads", Integer.toString(c.threads()),
-                "--seed", Long.toString(seed)));
+    /**
+     * The PyTorch timer's command line before its options: the {@code --torch-command} words, or
+     * {@code python script}.
+     *
+     * @throws IllegalArgumentException if both are given, or the script is not a file
+     */
+    List<String> torchCommandPrefix() {
+        if (torchCommand != null) {
+            if (given("--torch-script") || given("--python")) {
+                throw new IllegalArgumentException("--torch-command replaces --python and --torch-script: give one or the other");
+            }
+            if (torchCommand.isEmpty() || torchCommand.getFirst().isBlank()) {
+                throw new IllegalArgumentException("--torch-command: expected a program, got '" + String.join(" ", torchCommand) + "'");
+            }
+            return List.copyOf(torchCommand);
+        }
+        Path script = torchScript != null ? torchScript
+                : BenchPaths.projectRoot().resolve("scripts/lib/torch_rnn_time.py");
+        if (!Files.isRegularFile(script)) {
+            throw new IllegalArgumentException("--torch-script: no file " + script);
+        }
+        return List.of(python, script.toString());
+    }
+
+    /** The full command line of one PyTorch measurement. */
+    List<String> torchCommandLine(List<String> prefix, CompareReport.Config c) {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of("--cell", c.cell().cliName(), "--shape", c.shape().toString(), "--mode", c.mode().label,
+                "--threads", Integer.toString(c.threads()), "--seed", Long.toString(seed)));
         cmd.addAll(timing.toArgs());
+        return cmd;
+    }
+
+    /** Which PyTorch timer printed {@code info}: its {@code engine} field, "python" for torch_rnn_time.py (which has none). */
+    static String engineName(JsonNode info) {
+        String e = info == null ? "" : info.path("engine").asText("");
+        return e.isEmpty() ? "python" : e;
+    }
+
+    /** For titles: "PyTorch 1.13.1" (Python) or "PyTorch 2.7.1 (DJL)". */
+    static String engineLabel(JsonNode info) {
+        if (info == null) {
+            return "PyTorch";
+        }
+        String label = "PyTorch " + info.path("version").asText("?");
+        return engineName(info).equals("pytorch-djl") ? label + " (DJL)" : label;
+    }
+
+    private JsonNode runTorch(CompareReport.Config c, List<String> prefix) throws IOException {
+        List<String> cmd = torchCommandLine(prefix, c);
         String t = Integer.toString(c.threads());
         Map<String, String> env = new LinkedHashMap<>();
         // Debian's torch calls OpenBLAS, which sizes its pool when loaded: set every pool's size up front.
         env.put("OPENBLAS_NUM_THREADS", t);
         env.put("OMP_NUM_THREADS", t);
         env.put("MKL_NUM_THREADS", t);
-        if (c.threads() > 1) {
+        if (c.threads() > 1) { // (the DJL launcher drops this again: libtorch's MKL runs in the OpenMP pool)
             env.put("OMP_WAIT_POLICY", "PASSIVE"); // spinning OpenMP workers would fight OpenBLAS' threads
         }
         try {
@@ -259,7 +324,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
             return ChildProcess.jsonResult(ChildProcess.run(cmd, env, List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
                     "PyTorch timer (" + c.label() + ")");
         } catch (IOException e) {
-            if (e.getMessage().contains("No module named 'torch'")) {
+            if (torchCommand == null && e.getMessage().contains("No module named 'torch'")) {
                 throw new IOException(e.getMessage() + " -- install PyTorch for " + python
                         + " (Debian: apt-get install python3-torch python3-numpy libopenblas0-pthread; scripts/compare-pytorch does this as root)", e);
             }
@@ -279,8 +344,11 @@ final class ComparePyTorchCommand implements Callable<Integer> {
     private static final java.awt.Color[] CELL_COLOURS = {
         new java.awt.Color(0x1f77b4), new java.awt.Color(0x9467bd), new java.awt.Color(0xd62728), new java.awt.Color(0x2ca02c)};
 
-    /** GFLOP/s against hidden size, one panel per mode and thread count, one series per cell and framework. */
-    private static void chart(List<CompareReport.Row> rows, Path file) throws IOException {
+    /**
+     * GFLOP/s against hidden size, one panel per mode and thread count (titled with the PyTorch
+     * engine), one series per cell and framework.
+     */
+    private static void chart(List<CompareReport.Row> rows, String torchLabel, Path file) throws IOException {
         Map<String, List<CompareReport.Row>> panels = new LinkedHashMap<>();
         for (CompareReport.Row r : rows) {
             panels.computeIfAbsent(r.config().mode().label + ", " + r.config().threads() + " thread(s)",
@@ -288,7 +356,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
         }
         List<XYChart> charts = new ArrayList<>();
         for (Map.Entry<String, List<CompareReport.Row>> p : panels.entrySet()) {
-            XYChart chart = new XYChartBuilder().width(640).height(440).title(p.getKey())
+            XYChart chart = new XYChartBuilder().width(640).height(440).title("vecrnn vs " + torchLabel + ": " + p.getKey())
                     .xAxisTitle("hidden size H").yAxisTitle("GFLOP/s (median)").build();
             chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
