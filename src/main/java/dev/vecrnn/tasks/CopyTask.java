@@ -1,5 +1,6 @@
 package dev.vecrnn.tasks;
 
+import dev.vecrnn.train.Batch;
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
 

@@ -1,5 +1,8 @@
 package dev.vecrnn.tasks;
 
+import dev.vecrnn.train.Batch;
+import dev.vecrnn.train.Task;
+
 /**
  * The stream mechanics every task shares: the seed, the batch position, {@link #seek}, and the
  * per-batch reseeding that makes batch {@code i} a pure function of the seed and {@code i} (see
