@@ -2,7 +2,7 @@ package dev.vecrnn.cli;
 
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.RecurrentLayer;
-import dev.vecrnn.tasks.Task;
+import dev.vecrnn.train.Task;
 import dev.vecrnn.train.Adam;
 import dev.vecrnn.train.Trainer;
 import dev.vecrnn.train.TrainingDivergedException;

@@ -5,7 +5,7 @@ import dev.vecrnn.tasks.CharLmTask;
 import dev.vecrnn.tasks.CharText;
 import dev.vecrnn.tasks.CopyTask;
 import dev.vecrnn.tasks.SineTask;
-import dev.vecrnn.tasks.Task;
+import dev.vecrnn.train.Task;
 import java.util.List;
 import java.util.Locale;
 

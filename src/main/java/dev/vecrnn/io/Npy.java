@@ -135,28 +135,7 @@ public final class Npy {
             }
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(8, tensor.numel() * 8)))
                     .order(ByteOrder.LITTLE_ENDIAN);
-            int n = (int) tensor.numel();
-            int size = tensor.dtype().byteSize();
-            int per = buf.capacity() / size;
-            for (int off = 0; off < n; off += per) {
-                int k = Math.min(per, n - off);
-                buf.clear();
-                switch (tensor.dtype()) {
-                    case F32 -> buf.asFloatBuffer().put(tensor.data(), off, k);
-                    case I64 -> buf.asLongBuffer().put(tensor.longData(), off, k);
-                    case I32 -> {
-                        long[] src = tensor.longData();
-                        for (int i = 0; i < k; i++) {
-                            buf.putInt(4 * i, (int) src[off + i]);
-                        }
-                    }
-                    default -> throw new IllegalStateException("tensor dtype " + tensor.dtype() + " cannot be held in memory");
-                }
-                buf.limit(k * size);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-            }
+            tensor.writeElements(ch, buf);
         });
     }
 

@@ -182,7 +182,7 @@ public final class SafeTensors {
             writeFully(ch, head);
             ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (Map.Entry<String, Tensor> e : list) {
-                writeData(ch, e.getValue(), buf);
+                e.getValue().writeElements(ch, buf);
             }
         });
     }
@@ -228,28 +228,6 @@ public final class SafeTensors {
         byte[] out = Arrays.copyOf(json, (int) padded);
         Arrays.fill(out, json.length, out.length, (byte) ' ');
         return out;
-    }
-
-    private static void writeData(FileChannel ch, Tensor t, ByteBuffer buf) throws IOException {
-        int n = (int) t.numel();
-        int per = CHUNK_BYTES / t.dtype().byteSize();
-        for (int off = 0; off < n; off += per) {
-            int k = Math.min(per, n - off);
-            buf.clear();
-            switch (t.dtype()) {
-                case F32 -> buf.asFloatBuffer().put(t.data(), off, k);
-                case I64 -> buf.asLongBuffer().put(t.longData(), off, k);
-                case I32 -> {
-                    long[] src = t.longData();
-                    for (int i = 0; i < k; i++) {
-                        buf.putInt(4 * i, (int) src[off + i]);
-                    }
-                }
-                default -> throw new IllegalStateException("tensor dtype " + t.dtype() + " cannot be held in memory");
-            }
-            buf.limit(k * t.dtype().byteSize());
-            writeFully(ch, buf);
-        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -1,5 +1,8 @@
 package dev.vecrnn.io;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
 /**
@@ -250,6 +253,36 @@ public final class Tensor {
     }
 
     /** Dtype and shape, e.g. {@code Tensor[F32 [2, 3]]}; not the data. */
+    /**
+     * Writes the elements, little-endian in this tensor's dtype, to {@code ch} through
+     * {@code buf} (little-endian order, capacity a multiple of 8): the data section of both the
+     * .npy and the safetensors writer.
+     */
+    void writeElements(FileChannel ch, ByteBuffer buf) throws IOException {
+        int n = (int) numel();
+        int size = dtype.byteSize();
+        int per = buf.capacity() / size;
+        for (int off = 0; off < n; off += per) {
+            int k = Math.min(per, n - off);
+            buf.clear();
+            switch (dtype) {
+                case F32 -> buf.asFloatBuffer().put(data(), off, k);
+                case I64 -> buf.asLongBuffer().put(longData(), off, k);
+                case I32 -> {
+                    long[] src = longData();
+                    for (int i = 0; i < k; i++) {
+                        buf.putInt(4 * i, (int) src[off + i]);
+                    }
+                }
+                default -> throw new IllegalStateException("tensor dtype " + dtype + " cannot be held in memory");
+            }
+            buf.limit(k * size);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return "Tensor[" + dtype + " " + Arrays.toString(shape) + "]";

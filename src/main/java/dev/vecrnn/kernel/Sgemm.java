@@ -48,26 +48,11 @@ public final class Sgemm {
             kernel(transA, transB, m, 0, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
             return;
         }
-        int gn = columnGranule();
-        if (splitColumns(m, n, gn, ws)) {
-            team.run((w, wsz) -> {
-                int n0 = ThreadTeam.split(n, gn, w, wsz);
-                int n1 = ThreadTeam.split(n, gn, w + 1, wsz);
-                if (n0 < n1) {
-                    kernel(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
-                }
-            });
-        } else {
-            team.run((w, wsz) -> {
-                int m0 = ThreadTeam.split(m, ROW_GRANULE, w, wsz);
-                int m1 = ThreadTeam.split(m, ROW_GRANULE, w + 1, wsz);
-                if (m0 < m1) {
-                    int offA0 = transA ? offA + m0 : offA + m0 * lda;
-                    kernel(transA, transB, m1 - m0, 0, n, k, alpha, a, offA0, lda, b, offB, ldb,
-                            beta, c, offC + m0 * ldc, ldc);
-                }
-            });
-        }
+        TeamJob job = TeamJob.acquire();
+        job.set(transA, m, n, alpha, a, offA, lda, beta, c, offC, ldc);
+        job.unpacked(transB, k, b, offB, ldb);
+        job.byColumns = splitColumns(m, n, job.granule, ws);
+        job.runOn(team);
     }
 
     /** Packs {@code op(B)} ({@code k x n}) into a new {@link PackedMatrix}. */
@@ -136,24 +121,121 @@ public final class Sgemm {
             packedKernel(transA, m, alpha, a, offA, lda, b, 0, n, beta, c, offC, ldc);
             return;
         }
-        int g = b.panelWidth();
-        if (splitColumns(m, n, g, ws)) {
-            team.run((w, wsz) -> {
-                int n0 = ThreadTeam.split(n, g, w, wsz);
-                int n1 = ThreadTeam.split(n, g, w + 1, wsz);
+        TeamJob job = TeamJob.acquire();
+        job.set(transA, m, n, alpha, a, offA, lda, beta, c, offC, ldc);
+        job.packed(b);
+        job.byColumns = splitColumns(m, n, job.granule, ws);
+        job.runOn(team);
+    }
+
+    /**
+     * The work of one team call, written into a reusable object instead of a capturing lambda so
+     * that a warm call allocates nothing. Each calling thread has one (a thread blocks in
+     * {@link ThreadTeam#run} until its job is done, so it never needs two at once); a call made
+     * while the thread's job is still running (from inside another team's job) gets a fresh one.
+     * {@link ThreadTeam#run} publishes the fields to the workers (it writes a volatile after them).
+     */
+    private static final class TeamJob implements ThreadTeam.Job {
+        private static final ThreadLocal<TeamJob> PER_THREAD = ThreadLocal.withInitial(TeamJob::new);
+
+        private boolean busy;
+        boolean byColumns;
+        /** Column split granule: the packed panel width, or the unpacked kernel's. */
+        int granule;
+        private boolean transA;
+        private boolean transB;
+        private int m;
+        private int n;
+        private int k;
+        private float alpha;
+        private float beta;
+        private float[] a;
+        private int offA;
+        private int lda;
+        /** Null for an unpacked B. */
+        private PackedMatrix packedB;
+        private float[] b;
+        private int offB;
+        private int ldb;
+        private float[] c;
+        private int offC;
+        private int ldc;
+
+        static TeamJob acquire() {
+            TeamJob job = PER_THREAD.get();
+            return job.busy ? new TeamJob() : job;
+        }
+
+        void set(boolean transA, int m, int n, float alpha, float[] a, int offA, int lda,
+                 float beta, float[] c, int offC, int ldc) {
+            this.transA = transA;
+            this.m = m;
+            this.n = n;
+            this.alpha = alpha;
+            this.a = a;
+            this.offA = offA;
+            this.lda = lda;
+            this.beta = beta;
+            this.c = c;
+            this.offC = offC;
+            this.ldc = ldc;
+        }
+
+        void unpacked(boolean transB, int k, float[] b, int offB, int ldb) {
+            this.packedB = null;
+            this.transB = transB;
+            this.k = k;
+            this.b = b;
+            this.offB = offB;
+            this.ldb = ldb;
+            this.granule = columnGranule();
+        }
+
+        void packed(PackedMatrix b) {
+            this.packedB = b;
+            this.k = b.k;
+            this.b = null;
+            this.granule = b.panelWidth();
+        }
+
+        void runOn(ThreadTeam team) {
+            busy = true;
+            try {
+                team.run(this);
+            } finally {
+                busy = false;
+                // do not keep the caller's arrays alive until this thread's next product
+                a = null;
+                b = null;
+                c = null;
+                packedB = null;
+            }
+        }
+
+        @Override
+        public void run(int w, int workers) {
+            if (byColumns) {
+                int n0 = ThreadTeam.split(n, granule, w, workers);
+                int n1 = ThreadTeam.split(n, granule, w + 1, workers);
                 if (n0 < n1) {
-                    packedKernel(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
+                    product(m, n0, n1, offA, offC);
                 }
-            });
-        } else {
-            team.run((w, wsz) -> {
-                int m0 = ThreadTeam.split(m, ROW_GRANULE, w, wsz);
-                int m1 = ThreadTeam.split(m, ROW_GRANULE, w + 1, wsz);
+            } else {
+                int m0 = ThreadTeam.split(m, ROW_GRANULE, w, workers);
+                int m1 = ThreadTeam.split(m, ROW_GRANULE, w + 1, workers);
                 if (m0 < m1) {
-                    int offA0 = transA ? offA + m0 : offA + m0 * lda;
-                    packedKernel(transA, m1 - m0, alpha, a, offA0, lda, b, 0, n, beta, c, offC + m0 * ldc, ldc);
+                    product(m1 - m0, 0, n, transA ? offA + m0 : offA + m0 * lda, offC + m0 * ldc);
                 }
-            });
+            }
+        }
+
+        /** Rows {@code [0, rows)} from offsets {@code offA0, offC0}, columns {@code [n0, n1)}. */
+        private void product(int rows, int n0, int n1, int offA0, int offC0) {
+            if (packedB != null) {
+                packedKernel(transA, rows, alpha, a, offA0, lda, packedB, n0, n1, beta, c, offC0, ldc);
+            } else {
+                kernel(transA, transB, rows, n0, n1, k, alpha, a, offA0, lda, b, offB, ldb, beta, c, offC0, ldc);
+            }
         }
     }
 

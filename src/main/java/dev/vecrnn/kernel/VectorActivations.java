@@ -10,9 +10,13 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API exp, sigmoid and tanh over float arrays ({@link Lanes#F} species), and the per-vector
- * building blocks {@link #expV}, {@link #sigmoidV}, {@link #tanhV} for fused kernels. Only used
- * when {@link VectorSupport#ENABLED}; arguments are validated by {@link Activations}.
+ * The one definition of exp, sigmoid and tanh on the vector path: the array kernels behind
+ * {@link Activations}, the leaf loops {@link #sigmoidOfSum} and {@link #tanhOfSum} that the fused
+ * gate kernels ({@link VectorGateKernels}) run, and their scalar mirrors {@link #exp(float)},
+ * {@link #sigmoid(float)}, {@link #tanh(float)} that compute every tail. Only used when
+ * {@link VectorSupport#ENABLED}; arguments are validated by the callers ({@link Activations}, the
+ * layers for {@link GateKernels}). {@link ScalarActivations} (double precision, rounded once) is
+ * the scalar path and the accuracy reference; it is not a mirror of these.
  *
  * <h2>Which implementation, and why</h2>
  * All three are our own polynomial/rational code, not {@code lanewise(VectorOperators.EXP/TANH)}.
@@ -35,8 +39,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Algorithms and measured error</h2>
  * Errors against double-precision {@code Math}, measured over <em>every</em> float in the stated
- * range (ActivationsTest re-checks 1.2 million points, the special values and every tail at each
- * vector width):
+ * range (through the scalar mirrors, which give the lanes' bits; ActivationsTest re-checks 1.2 million points, the special values and every tail at each
+ * vector width; GateKernelsTest the same functions inside the fused kernels):
  * <ul>
  * <li><b>exp</b>: Cody-Waite reduction {@code x = n ln2 + r}, {@code |r| <= ln2/2}, with ln2 split in
  * two so that {@code x - n*ln2_hi} is exact; a degree-5 minimax polynomial for {@code e^r} (our
@@ -63,38 +67,36 @@ import jdk.incubator.vector.VectorSpecies;
  * (NaN, -0) cost several instructions per lane; the clamp in tanh measured 0.134 ns/element with
  * compare + blend against 0.232 with MIN/MAX, and compare + blend passes NaN through unchanged.
  *
- * <h2>Using the per-vector helpers (read before writing a fused kernel)</h2>
- * {@code expV}, {@code sigmoidV} and {@code tanhV} take and return a {@link FloatVector}. That is
- * only free when C2 inlines them; a call left out of line boxes the argument and the result
- * (VECTOR-NOTES pitfall 1: several times slower, about 200 bytes per vector). Their bytecode is
- * small, but C2 does not count bytecode here: it stops inlining ordinary methods once the
- * compilation has created more than {@code NodeCountInliningCutoff} = 18000 IR nodes (a fixed,
- * develop-only limit), and every Vector API call expands to hundreds of nodes while parsing.
- * Measured with {@code -XX:+LogCompilation}: a loop around one call is about 10,700 nodes for expV,
- * 12,400 for sigmoidV and 12,500 for tanhV (an empty load/store loop is 800, one more vector op
- * about 400, one more broadcast about 150). So in one compiled method:
- * <ul>
- * <li>one or two helper calls, placed early, are inlined (the check is made before each call);</li>
- * <li>a third is refused ({@code failed to inline: NodeCountInliningCutoff} in
- * {@code -XX:+UnlockDiagnosticVMOptions -XX:+PrintInlining}): a fused LSTM step with five helper
- * calls in one loop boxed three of them, 1152 bytes per 16-float iteration;</li>
- * <li>the budget belongs to the root compilation: a method that is itself inlined into a busy
- * caller can lose its helper calls. That is why the array kernels here repeat the arithmetic
- * inline instead of calling the helpers: an earlier version that called them allocated 192 bytes
- * per call (its tail's helper left out of line) in 5 of 12 runs when C2 inlined it into a caller
- * with 20 to 30 vector ops of its own.</li>
- * </ul>
- * For fused kernels: apply these array kernels to an L1-sized tile (they are safe anywhere), or
- * use at most two helper calls per leaf method; and give every fused kernel a zero-allocation test
- * after warm-up like ActivationsTest's. Interpreted, Vector API code is about 10^4 times slower
- * than compiled; these kernels reach C2 after about 2 s of use on the shared VM, so benchmarks
- * need a few seconds of warm-up.
+ * <h2>Identical bits everywhere</h2>
+ * Only IEEE-exact operations are used (add, mul, fma, div, compares, blends, integer shifts and
+ * bit operations), never the JDK's lanewise {@code EXP}/{@code TANH}: those give other bits
+ * interpreted or C1-compiled (a Java fallback) than after C2 compiles them (a native library), so
+ * a training run could not be reproduced bit for bit. The full vectors run unmasked; the last
+ * {@code n % lanes} elements run through the scalar mirrors, which repeat the vector code operation
+ * for operation ({@code Math.fma} for {@code fma}, the same blends as conditionals), so a tail
+ * element gets exactly the bits of a vector lane (ActivationsTest and GateKernelsTest check this
+ * bitwise). Masked loads are avoided because a masked vector that reaches past the end of its
+ * array takes a path C2 does not intrinsify (always so at 256 and 128 bits), which boxes. So no
+ * element's result depends on its position, the tile bounds, the vector width or the JIT tier.
+ *
+ * <h2>Why leaf loops and no per-vector helpers</h2>
+ * A method that takes or returns a {@link FloatVector} is only free when C2 inlines it; left out of
+ * line it boxes the argument and the result (VECTOR-NOTES pitfall 1: several times slower, about
+ * 200 bytes per vector). C2 stops inlining ordinary methods once the compilation has created more
+ * than {@code NodeCountInliningCutoff} = 18000 IR nodes, and every Vector API call expands to
+ * hundreds of nodes while parsing: measured with {@code -XX:+LogCompilation}, a loop around one
+ * call of a per-vector exp was about 10,700 nodes, sigmoid 12,400 and tanh 12,500, so a third such
+ * call in one compiled method was refused ({@code failed to inline: NodeCountInliningCutoff}), and a
+ * kernel inlined into a busy caller lost even its first ones (192 bytes per call in 5 of 12 runs).
+ * So every vector formula here lives in exactly one loop over arrays and offsets, which takes and
+ * returns no vector; fused kernels call these loops on a row of a tile (L1-resident) and keep at
+ * most one transcendental per loop. Interpreted, Vector API code is about 10^4 times slower than
+ * compiled; these kernels reach C2 after about 2 s of use on the shared VM, so benchmarks need a
+ * few seconds of warm-up.
  */
 final class VectorActivations {
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int N = F.length();
-    /** Per-thread scratch for tails: input lanes [0, N), output lanes [N, 2N). */
-    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[2 * N]);
 
     // exp: n = round(x*log2(e)) via the 1.5*2^23 shifter (its low mantissa bits then hold n);
     // ln2 split so that n*LN2_HI has trailing zeros and x - n*LN2_HI is exact.
@@ -136,10 +138,8 @@ final class VectorActivations {
 
     private VectorActivations() {}
 
-    // The array kernels below repeat the arithmetic of expV/sigmoidV/tanhV instead of calling them
-    // (see "Using the per-vector helpers"): a kernel inlined into a large caller could otherwise
-    // leave its helper call out of line and box every vector. Only JDK @ForceInline methods are
-    // called here, which C2 always inlines. ActivationsTest checks that the copies agree bitwise.
+    // ------------------------------------------------------------------------------------
+    // array kernels behind Activations
 
     static void exp(float[] x, int offX, float[] y, int offY, int n) {
         int i = 0;
@@ -151,31 +151,45 @@ final class VectorActivations {
             r = nf.fma(FloatVector.broadcast(F, -LN2_LO), r);
             FloatVector p = r.fma(E5, E4).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2))
                     .fma(r, FloatVector.broadcast(F, E1)).fma(r, FloatVector.broadcast(F, 1f));
+            // p * 2^n: shifting k's bits left by 23 leaves exactly n << 23 (the shifter's bits fall off).
+            // Outside [EXP_MIN_ARG, EXP_MAX_ARG] the exponent add wraps: give 0 and +Inf there. A NaN's
+            // payload bits would wrap too, so NaN lanes are put back explicitly.
             p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats()
                     .blend(0f, v.compare(LT, EXP_MIN_ARG))
                     .blend(Float.POSITIVE_INFINITY, v.compare(GT, EXP_MAX_ARG))
                     .blend(v, v.compare(NE, v))
                     .intoArray(y, offY + i);
         }
-        if (i < n) {
-            // The tail runs the same full-vector code on a copy: masked loads and stores that
-            // reach an array's end are not intrinsified and box every vector (a heap allocation
-            // per call), and a copy keeps the tail's bits identical to the vector lanes'.
-            float[] scratch = TAIL.get();
-            int rest = n - i;
-            System.arraycopy(x, offX + i, scratch, 0, rest);
-            java.util.Arrays.fill(scratch, rest, N, 0f);
-            exp(scratch, 0, scratch, N, N);
-            System.arraycopy(scratch, N, y, offY + i, rest);
+        for (; i < n; i++) {
+            y[offY + i] = exp(x[offX + i]);
         }
     }
 
     static void sigmoid(float[] x, int offX, float[] y, int offY, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += N) {
-            FloatVector v = FloatVector.fromArray(F, x, offX + i);
+        sigmoidOfSum(n, x, offX, null, 0, y, offY);
+    }
+
+    static void tanh(float[] x, int offX, float[] y, int offY, int n) {
+        tanhOfSum(n, x, offX, null, 0, y, offY);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // leaf loops shared with the gate kernels ("b == null" is loop-invariant: C2 unswitches it)
+
+    /**
+     * {@code out = sigmoid(a + b)}, or {@code sigmoid(a)} when {@code b} is null; {@code out} may
+     * be {@code a} or {@code b} at the same offset.
+     */
+    static void sigmoidOfSum(int n, float[] a, int offA, float[] b, int offB, float[] out, int offOut) {
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += N) {
+            FloatVector v = FloatVector.fromArray(F, a, offA + j);
+            if (b != null) {
+                v = v.add(FloatVector.fromArray(F, b, offB + j));
+            }
             VectorMask<Float> under = v.compare(LT, SIGMOID_MIN_ARG);
             FloatVector c = v.blend(SIGMOID_MIN_ARG, under).blend(SIGMOID_MAX_ARG, v.compare(GT, SIGMOID_MAX_ARG));
+            // exp(-c) as in exp, with t = -r = c + n*ln2 so that the negation costs nothing.
             FloatVector k = c.fma(-LOG2E, SHIFTER);
             FloatVector nf = k.sub(SHIFTER);
             FloatVector t = nf.fma(FloatVector.broadcast(F, LN2_HI), c);
@@ -183,100 +197,110 @@ final class VectorActivations {
             FloatVector p = t.fma(-E5, E4).fma(t, FloatVector.broadcast(F, -E3)).fma(t, FloatVector.broadcast(F, E2))
                     .fma(t, FloatVector.broadcast(F, -E1)).fma(t, FloatVector.broadcast(F, 1f));
             FloatVector e = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
+            // The mask that clamped the input also zeroes the output, where 1/(1+e) would be denormal.
             FloatVector.broadcast(F, 1f).div(e.add(1f)).blend(0f, under).blend(v, v.compare(NE, v))
-                    .intoArray(y, offY + i);
+                    .intoArray(out, offOut + j);
         }
-        if (i < n) {
-            // The tail runs the same full-vector code on a copy: masked loads and stores that
-            // reach an array's end are not intrinsified and box every vector (a heap allocation
-            // per call), and a copy keeps the tail's bits identical to the vector lanes'.
-            float[] scratch = TAIL.get();
-            int rest = n - i;
-            System.arraycopy(x, offX + i, scratch, 0, rest);
-            java.util.Arrays.fill(scratch, rest, N, 0f);
-            sigmoid(scratch, 0, scratch, N, N);
-            System.arraycopy(scratch, N, y, offY + i, rest);
+        for (; j < n; j++) {
+            out[offOut + j] = sigmoid(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
         }
     }
 
-    static void tanh(float[] x, int offX, float[] y, int offY, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += N) {
-            FloatVector v = FloatVector.fromArray(F, x, offX + i);
-            FloatVector a = v.abs();
-            FloatVector c = a.blend(TANH_CLAMP, a.compare(GT, TANH_CLAMP));
+    /**
+     * {@code out = tanh(a + b)}, or {@code tanh(a)} when {@code b} is null; {@code out} may be
+     * {@code a} or {@code b} at the same offset.
+     */
+    static void tanhOfSum(int n, float[] a, int offA, float[] b, int offB, float[] out, int offOut) {
+        int j = 0;
+        for (int bound = F.loopBound(n); j < bound; j += N) {
+            FloatVector v = FloatVector.fromArray(F, a, offA + j);
+            if (b != null) {
+                v = v.add(FloatVector.fromArray(F, b, offB + j));
+            }
+            // Work on |x| and put the sign back at the end: tanh is odd, and -0 stays -0.
+            FloatVector abs = v.abs();
+            FloatVector c = abs.blend(TANH_CLAMP, abs.compare(GT, TANH_CLAMP));
             FloatVector s = c.mul(c);
+            // P(0) = Q(0) = 1 exactly, so a tiny c comes out as c itself.
             FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(F, P2)).fma(s, FloatVector.broadcast(F, P1))
                     .fma(s, FloatVector.broadcast(F, 1f));
             FloatVector q = s.fma(Q4, Q3).fma(s, FloatVector.broadcast(F, Q2)).fma(s, FloatVector.broadcast(F, Q1))
                     .fma(s, FloatVector.broadcast(F, 1f));
             FloatVector t = c.mul(p).div(q);
-            t = t.blend(1f, t.compare(GT, 1f)).blend(0f, a.compare(LT, Float.MIN_NORMAL));
-            t.reinterpretAsInts().or(v.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoArray(y, offY + i);
+            // Rounding can land one ulp above 1 for x > 8.1; a denormal |x| would come out denormal.
+            t = t.blend(1f, t.compare(GT, 1f)).blend(0f, abs.compare(LT, Float.MIN_NORMAL));
+            t.reinterpretAsInts().or(v.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats()
+                    .intoArray(out, offOut + j);
         }
-        if (i < n) {
-            // The tail runs the same full-vector code on a copy: masked loads and stores that
-            // reach an array's end are not intrinsified and box every vector (a heap allocation
-            // per call), and a copy keeps the tail's bits identical to the vector lanes'.
-            float[] scratch = TAIL.get();
-            int rest = n - i;
-            System.arraycopy(x, offX + i, scratch, 0, rest);
-            java.util.Arrays.fill(scratch, rest, N, 0f);
-            tanh(scratch, 0, scratch, N, N);
-            System.arraycopy(scratch, N, y, offY + i, rest);
+        for (; j < n; j++) {
+            out[offOut + j] = tanh(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
         }
     }
 
-    /**
-     * exp of each lane; see the class comment for accuracy and saturation. Only for loops that
-     * C2 will inline it into (see "Using the per-vector helpers").
-     */
-    static FloatVector expV(FloatVector x) {
-        FloatVector k = x.fma(LOG2E, SHIFTER);
-        FloatVector n = k.sub(SHIFTER);
-        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        FloatVector p = r.fma(E5, E4).fma(r, FloatVector.broadcast(F, E3)).fma(r, FloatVector.broadcast(F, E2))
-                .fma(r, FloatVector.broadcast(F, E1)).fma(r, FloatVector.broadcast(F, 1f));
-        // p * 2^n: shifting k's bits left by 23 leaves exactly n << 23 (the shifter's bits fall off).
-        FloatVector y = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
-        // Outside [EXP_MIN_ARG, EXP_MAX_ARG] the exponent add wraps: give 0 and +Inf there. A NaN's
-        // payload bits would wrap too, so NaN lanes are put back explicitly.
-        return y.blend(0f, x.compare(LT, EXP_MIN_ARG))
-                .blend(Float.POSITIVE_INFINITY, x.compare(GT, EXP_MAX_ARG))
-                .blend(x, x.compare(NE, x));
+    // ------------------------------------------------------------------------------------
+    // scalar mirrors: the vector formulas above, operation for operation, for the tails
+
+    /** exp(x) with exactly the bits a vector lane of {@link #exp(float[], int, float[], int, int)} gives. */
+    static float exp(float x) {
+        if (x != x) {
+            return x;
+        }
+        if (x < EXP_MIN_ARG) {
+            return 0f;
+        }
+        if (x > EXP_MAX_ARG) {
+            return Float.POSITIVE_INFINITY;
+        }
+        float k = Math.fma(x, LOG2E, SHIFTER);
+        float nf = k - SHIFTER;
+        float r = Math.fma(nf, -LN2_HI, x);
+        r = Math.fma(nf, -LN2_LO, r);
+        float p = Math.fma(r, E5, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E2);
+        p = Math.fma(p, r, E1);
+        p = Math.fma(p, r, 1f);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(k) << 23));
     }
 
-    /** sigmoid of each lane; see the class comment. Only for loops that C2 will inline it into. */
-    static FloatVector sigmoidV(FloatVector x) {
-        VectorMask<Float> under = x.compare(LT, SIGMOID_MIN_ARG);
-        FloatVector c = x.blend(SIGMOID_MIN_ARG, under).blend(SIGMOID_MAX_ARG, x.compare(GT, SIGMOID_MAX_ARG));
-        // exp(-c) as in expV, with t = -r = c + n*ln2 so that the negation costs nothing.
-        FloatVector k = c.fma(-LOG2E, SHIFTER);
-        FloatVector n = k.sub(SHIFTER);
-        FloatVector t = n.fma(FloatVector.broadcast(F, LN2_HI), c);
-        t = n.fma(FloatVector.broadcast(F, LN2_LO), t);
-        FloatVector p = t.fma(-E5, E4).fma(t, FloatVector.broadcast(F, -E3)).fma(t, FloatVector.broadcast(F, E2))
-                .fma(t, FloatVector.broadcast(F, -E1)).fma(t, FloatVector.broadcast(F, 1f));
-        FloatVector e = p.reinterpretAsInts().add(k.reinterpretAsInts().lanewise(LSHL, 23)).reinterpretAsFloats();
-        // The mask that clamped the input also zeroes the output, where 1/(1+e) would be denormal.
-        return FloatVector.broadcast(F, 1f).div(e.add(1f)).blend(0f, under).blend(x, x.compare(NE, x));
+    /** sigmoid(x) with exactly the bits a vector lane of {@link #sigmoidOfSum} gives. */
+    static float sigmoid(float x) {
+        if (x != x) {
+            return x;
+        }
+        if (x < SIGMOID_MIN_ARG) {
+            return 0f;
+        }
+        float c = x > SIGMOID_MAX_ARG ? SIGMOID_MAX_ARG : x;
+        float k = Math.fma(c, -LOG2E, SHIFTER);
+        float nf = k - SHIFTER;
+        float t = Math.fma(nf, LN2_HI, c);
+        t = Math.fma(nf, LN2_LO, t);
+        float p = Math.fma(t, -E5, E4);
+        p = Math.fma(p, t, -E3);
+        p = Math.fma(p, t, E2);
+        p = Math.fma(p, t, -E1);
+        p = Math.fma(p, t, 1f);
+        float e = Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(k) << 23));
+        return 1f / (e + 1f);
     }
 
-    /** tanh of each lane; see the class comment. Only for loops that C2 will inline it into. */
-    static FloatVector tanhV(FloatVector x) {
-        // Work on |x| and put the sign back at the end: tanh is odd, and -0 stays -0.
-        FloatVector a = x.abs();
-        FloatVector c = a.blend(TANH_CLAMP, a.compare(GT, TANH_CLAMP));
-        FloatVector s = c.mul(c);
-        // P(0) = Q(0) = 1 exactly, so a tiny c comes out as c itself.
-        FloatVector p = s.fma(P4, P3).fma(s, FloatVector.broadcast(F, P2)).fma(s, FloatVector.broadcast(F, P1))
-                .fma(s, FloatVector.broadcast(F, 1f));
-        FloatVector q = s.fma(Q4, Q3).fma(s, FloatVector.broadcast(F, Q2)).fma(s, FloatVector.broadcast(F, Q1))
-                .fma(s, FloatVector.broadcast(F, 1f));
-        FloatVector t = c.mul(p).div(q);
-        // Rounding can land one ulp above 1 for x > 8.1; a denormal |x| would come out denormal.
-        t = t.blend(1f, t.compare(GT, 1f)).blend(0f, a.compare(LT, Float.MIN_NORMAL));
-        return t.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats();
+    /** tanh(x) with exactly the bits a vector lane of {@link #tanhOfSum} gives. */
+    static float tanh(float x) {
+        float abs = Math.abs(x);
+        float c = abs > TANH_CLAMP ? TANH_CLAMP : abs;
+        float s = c * c;
+        float p = Math.fma(s, P4, P3);
+        p = Math.fma(p, s, P2);
+        p = Math.fma(p, s, P1);
+        p = Math.fma(p, s, 1f);
+        float q = Math.fma(s, Q4, Q3);
+        q = Math.fma(q, s, Q2);
+        q = Math.fma(q, s, Q1);
+        q = Math.fma(q, s, 1f);
+        float t = c * p / q;
+        t = t > 1f ? 1f : t;
+        t = abs < Float.MIN_NORMAL ? 0f : t;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(x) & SIGN_BIT));
     }
 }

@@ -1,7 +1,6 @@
 package dev.vecrnn.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,23 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
  * layouts; {@link ScalarGateKernels} holds the scalar twins).
  *
  * <h2>Activations</h2>
- * exp, sigmoid and tanh are written out here from IEEE-exact operations (add, mul, fma, div,
- * compares, bit shifts) instead of the JDK's lanewise {@code EXP}/{@code TANH}: those give
- * different bits interpreted or C1-compiled (a Java fallback) than after C2 compiles them (a
- * native math library), so results would depend on the JIT's progress and a run could not be
- * reproduced bit for bit. The formulas:
- * <ul>
- *   <li>exp(x): x clamped to [-87, 88] (so the result is a normal float), n = round(x/ln2) by
- *   the 1.5·2^23 trick, r = x - n·ln2 in two parts (Cody-Waite), e^r by its Taylor series to
- *   degree 7 (truncation below 6e-9 relative for |r| <= ln2/2), times 2^n built in the exponent
- *   bits. Error about 1.5 ulp.</li>
- *   <li>sigmoid(x) = 1/(1+exp(-x)); exactly 1 for x >= 17, and values below the normal range
- *   are flushed to 0.</li>
- *   <li>tanh(x): for |x| < 0.4 its odd Taylor series to x^11 (truncation below 7e-8 relative),
- *   otherwise sign(x)·(1 - 2/(exp(2|x|)+1)) with 2|x| capped at 20 (tanh is 1 in float beyond
- *   9.1). Absolute error below 2e-7 everywhere.</li>
- * </ul>
- * Both tanh branches are computed and blended, so no element takes a data-dependent path.
+ * sigmoid and tanh are {@link VectorActivations}' leaf loops {@code sigmoidOfSum} and
+ * {@code tanhOfSum}, the same code that {@link Activations} runs: IEEE-exact operations only, so
+ * the bits do not depend on the JIT tier, and scalar mirrors for the tails, so they do not depend
+ * on the tile bounds. Accuracy (measured over every float): sigmoid within 9.9e-8 absolute,
+ * tanh within 3.0e-7 absolute; both saturate exactly and never return a denormal.
  *
  * <h2>Shape of the code</h2>
  * No method passes vectors to another: a helper taking vectors that C2 declines to inline (it
@@ -36,91 +23,18 @@ import jdk.incubator.vector.VectorSpecies;
  * a time; a single fused LSTM loop with all five was measured to box (~50 KB per call).
  *
  * <h2>Tails</h2>
- * Full vectors run unmasked; the last {@code n % lanes} elements run through scalar mirrors of
- * the vector formulas ({@link #exp}, {@link #sigmoid}, {@link #tanh} and the cell updates
- * below), operation for operation with the same rounding (fma for fma), so a tail element gets
- * exactly the bits a vector lane would. Masked loads are avoided because a masked vector that
- * reaches past the end of its array takes a path C2 does not intrinsify (always so at 256 and
- * 128 bits), which boxes. So no element's result depends on the tile bounds, the vector width
- * or whether the code runs interpreted or compiled.
+ * Full vectors run unmasked; the last {@code n % lanes} elements run through scalar code that
+ * repeats the vector operations in the same order with the same rounding (the activations'
+ * mirrors in {@link VectorActivations}, the cell updates below), so a tail element gets exactly
+ * the bits a vector lane would (masked loads past an array's end box, see VectorActivations). So
+ * no element's result depends on the tile bounds, the vector width or whether the code runs
+ * interpreted or compiled.
  */
 final class VectorGateKernels {
     private static final VectorSpecies<Float> S = Lanes.F;
     private static final float TINY = Float.MIN_NORMAL;
 
-    // exp
-    private static final float EXP_LO = -87f;
-    private static final float EXP_HI = 88f;
-    private static final float LOG2E = 1.44269504088896341f;
-    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer. */
-    private static final float ROUNDER = 12582912f;
-    /** Bits of ROUNDER minus the exponent bias: (bits(x*log2e + ROUNDER) - this) << 23 = bits(2^n). */
-    private static final int ROUNDER_BITS_MINUS_BIAS = 0x4B400000 - 127;
-    /** ln 2 split so that n * LN2_HI is exact for |n| < 2^13. */
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float E2 = 1f / 2;
-    private static final float E3 = 1f / 6;
-    private static final float E4 = 1f / 24;
-    private static final float E5 = 1f / 120;
-    private static final float E6 = 1f / 720;
-    private static final float E7 = 1f / 5040;
-
-    // tanh
-    private static final float TANH_SERIES_BELOW = 0.4f;
-    private static final float TANH_CAP = 20f;
-    private static final float T3 = -1f / 3;
-    private static final float T5 = 2f / 15;
-    private static final float T7 = -17f / 315;
-    private static final float T9 = 62f / 2835;
-    private static final float T11 = -1382f / 155925;
-
     private VectorGateKernels() {}
-
-    // ------------------------------------------------------------------------------------
-    // scalar mirrors of the vector activations (same operations, same order, same bits)
-
-    static float exp(float x) {
-        x = x > EXP_HI ? EXP_HI : x;
-        x = x < EXP_LO ? EXP_LO : x;
-        return expUnclamped(x);
-    }
-
-    private static float expUnclamped(float x) {
-        float t = Math.fma(x, LOG2E, ROUNDER);
-        float k = t - ROUNDER;
-        float r = Math.fma(k, -LN2_HI, x);
-        r = Math.fma(k, -LN2_LO, r);
-        float e = Math.fma(r, E7, E6);
-        e = Math.fma(e, r, E5);
-        e = Math.fma(e, r, E4);
-        e = Math.fma(e, r, E3);
-        e = Math.fma(e, r, E2);
-        e = Math.fma(e, r, 1f);
-        e = Math.fma(e, r, 1f);
-        return e * Float.intBitsToFloat((Float.floatToRawIntBits(t) - ROUNDER_BITS_MINUS_BIAS) << 23);
-    }
-
-    static float sigmoid(float p) {
-        float y = 1f / (1f + exp(-p));
-        return y < TINY ? 0f : y;
-    }
-
-    static float tanh(float x) {
-        float ax = Math.abs(x);
-        float x2 = ax + ax;
-        x2 = x2 > TANH_CAP ? TANH_CAP : x2;
-        float big = 1f - 2f / (expUnclamped(x2) + 1f);
-        big = x < 0f ? -big : big;
-        float sq = x * x;
-        float q = Math.fma(sq, T11, T9);
-        q = Math.fma(q, sq, T7);
-        q = Math.fma(q, sq, T5);
-        q = Math.fma(q, sq, T3);
-        float small = Math.fma(q * sq, x, x);
-        float y = ax < TANH_SERIES_BELOW ? small : big;
-        return Math.abs(y) < TINY ? 0f : y;
-    }
 
     private static float ftz(float x) {
         return Math.abs(x) < TINY ? 0f : x;
@@ -141,10 +55,10 @@ final class VectorGateKernels {
             float[] act = save ? gx : gh;
             int a = save ? x : y;
             int gs = save ? gsX : gsH;
-            sigmoidOfSum(n, gx, x, gh, y, act, a);
-            sigmoidOfSum(n, gx, x + gsX, gh, y + gsH, act, a + gs);
-            tanhOfSum(n, gx, x + 2 * gsX, gh, y + 2 * gsH, act, a + 2 * gs);
-            sigmoidOfSum(n, gx, x + 3 * gsX, gh, y + 3 * gsH, act, a + 3 * gs);
+            VectorActivations.sigmoidOfSum(n, gx, x, gh, y, act, a);
+            VectorActivations.sigmoidOfSum(n, gx, x + gsX, gh, y + gsH, act, a + gs);
+            VectorActivations.tanhOfSum(n, gx, x + 2 * gsX, gh, y + 2 * gsH, act, a + 2 * gs);
+            VectorActivations.sigmoidOfSum(n, gx, x + 3 * gsX, gh, y + 3 * gsH, act, a + 3 * gs);
             lstmCell(n, act, a, gs, cPrev, offCPrev + s, c, offC + s, h, offH + s);
         }
     }
@@ -161,8 +75,8 @@ final class VectorGateKernels {
             float[] act = save ? gx : gh;
             int a = save ? x : y;
             int gs = save ? gsX : gsH;
-            sigmoidOfSum(n, gx, x, gh, y, act, a);
-            sigmoidOfSum(n, gx, x + gsX, gh, y + gsH, act, a + gs);
+            VectorActivations.sigmoidOfSum(n, gx, x, gh, y, act, a);
+            VectorActivations.sigmoidOfSum(n, gx, x + gsX, gh, y + gsH, act, a + gs);
             gruCell(n, act, a, gs, gx, x + 2 * gsX, gh, y + 2 * gsH, bhn, offBhn,
                     hPrev, offHPrev + s, h, offH + s, hn, offHn + s, save);
         }
@@ -171,7 +85,7 @@ final class VectorGateKernels {
     static void rnnTanhForward(int rows, int n, float[] gx, int offGx, float[] gh, int offGh, int ldG,
                                float[] h, int offH, int ldS) {
         for (int r = 0; r < rows; r++) {
-            tanhOfSum(n, gx, offGx + r * ldG, gh, offGh + r * ldG, h, offH + r * ldS);
+            VectorActivations.tanhOfSum(n, gx, offGx + r * ldG, gh, offGh + r * ldG, h, offH + r * ldS);
         }
     }
 
@@ -197,90 +111,6 @@ final class VectorGateKernels {
         }
     }
 
-    /** {@code out = sigmoid(a + b)}; {@code out} may be {@code a} or {@code b} at the same offset. */
-    private static void sigmoidOfSum(int n, float[] a, int offA, float[] b, int offB, float[] out, int offOut) {
-        final int lanes = S.length();
-        final int bound = S.loopBound(n);
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector zero = FloatVector.zero(S);
-        int j = 0;
-        for (; j < bound; j += lanes) {
-            FloatVector p = FloatVector.fromArray(S, a, offA + j).add(FloatVector.fromArray(S, b, offB + j));
-            // exp(-p), as in exp(float)
-            FloatVector x = p.neg();
-            x = x.blend(FloatVector.broadcast(S, EXP_HI), x.compare(VectorOperators.GT, EXP_HI));
-            x = x.blend(FloatVector.broadcast(S, EXP_LO), x.lt(EXP_LO));
-            FloatVector t = x.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER));
-            FloatVector k = t.sub(ROUNDER);
-            FloatVector rr = k.fma(FloatVector.broadcast(S, -LN2_HI), x);
-            rr = k.fma(FloatVector.broadcast(S, -LN2_LO), rr);
-            FloatVector e = rr.fma(FloatVector.broadcast(S, E7), FloatVector.broadcast(S, E6));
-            e = e.fma(rr, FloatVector.broadcast(S, E5));
-            e = e.fma(rr, FloatVector.broadcast(S, E4));
-            e = e.fma(rr, FloatVector.broadcast(S, E3));
-            e = e.fma(rr, FloatVector.broadcast(S, E2));
-            e = e.fma(rr, one);
-            e = e.fma(rr, one);
-            FloatVector scale = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS_MINUS_BIAS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            e = e.mul(scale);
-            FloatVector y = one.div(one.add(e));
-            y.blend(zero, y.lt(TINY)).intoArray(out, offOut + j);
-        }
-        for (; j < n; j++) {
-            out[offOut + j] = sigmoid(a[offA + j] + b[offB + j]);
-        }
-    }
-
-    /**
-     * {@code out = tanh(a + b)}, or {@code tanh(a)} when {@code b} is null; {@code out} may be
-     * {@code a} or {@code b} at the same offset.
-     */
-    private static void tanhOfSum(int n, float[] a, int offA, float[] b, int offB, float[] out, int offOut) {
-        final int lanes = S.length();
-        final int bound = S.loopBound(n);
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector zero = FloatVector.zero(S);
-        int j = 0;
-        for (; j < bound; j += lanes) {
-            FloatVector x = FloatVector.fromArray(S, a, offA + j);
-            if (b != null) {
-                x = x.add(FloatVector.fromArray(S, b, offB + j));
-            }
-            // as in tanh(float)
-            FloatVector ax = x.abs();
-            FloatVector x2 = ax.add(ax);
-            x2 = x2.blend(FloatVector.broadcast(S, TANH_CAP), x2.compare(VectorOperators.GT, TANH_CAP));
-            FloatVector t = x2.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUNDER));
-            FloatVector k = t.sub(ROUNDER);
-            FloatVector rr = k.fma(FloatVector.broadcast(S, -LN2_HI), x2);
-            rr = k.fma(FloatVector.broadcast(S, -LN2_LO), rr);
-            FloatVector e = rr.fma(FloatVector.broadcast(S, E7), FloatVector.broadcast(S, E6));
-            e = e.fma(rr, FloatVector.broadcast(S, E5));
-            e = e.fma(rr, FloatVector.broadcast(S, E4));
-            e = e.fma(rr, FloatVector.broadcast(S, E3));
-            e = e.fma(rr, FloatVector.broadcast(S, E2));
-            e = e.fma(rr, one);
-            e = e.fma(rr, one);
-            FloatVector scale = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS_MINUS_BIAS)
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            e = e.mul(scale);
-            FloatVector big = one.sub(FloatVector.broadcast(S, 2f).div(e.add(one)));
-            big = big.blend(big.neg(), x.lt(0f));
-            FloatVector sq = x.mul(x);
-            FloatVector q = sq.fma(FloatVector.broadcast(S, T11), FloatVector.broadcast(S, T9));
-            q = q.fma(sq, FloatVector.broadcast(S, T7));
-            q = q.fma(sq, FloatVector.broadcast(S, T5));
-            q = q.fma(sq, FloatVector.broadcast(S, T3));
-            FloatVector small = q.mul(sq).fma(x, x);
-            FloatVector y = big.blend(small, ax.lt(TANH_SERIES_BELOW));
-            y.blend(zero, y.abs().lt(TINY)).intoArray(out, offOut + j);
-        }
-        for (; j < n; j++) {
-            out[offOut + j] = tanh(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
-        }
-    }
-
     /** {@code c = f*cPrev + i*g}, {@code h = o*tanh(c)} from activated gates i,f,g,o at stride gs. */
     private static void lstmCell(int n, float[] act, int a, int gs, float[] cPrev, int offCPrev,
                                  float[] c, int offC, float[] h, int offH) {
@@ -299,7 +129,7 @@ final class VectorGateKernels {
             c[offC + j] = ftz(act[a + gs + j] * cPrev[offCPrev + j] + act[a + j] * act[a + 2 * gs + j]);
         }
         // h = o * tanh(c): tanh into h, then scale by o (small loops, one transcendental each)
-        tanhOfSum(n, c, offC, null, 0, h, offH);
+        VectorActivations.tanhOfSum(n, c, offC, null, 0, h, offH);
         j = 0;
         for (; j < bound; j += lanes) {
             FloatVector hv = FloatVector.fromArray(S, act, a + 3 * gs + j).mul(FloatVector.fromArray(S, h, offH + j));
@@ -338,7 +168,7 @@ final class VectorGateKernels {
                 hn[offHn + j] = hnj;
             }
         }
-        tanhOfSum(n, h, offH, null, 0, h, offH);
+        VectorActivations.tanhOfSum(n, h, offH, null, 0, h, offH);
         j = 0;
         for (; j < bound; j += lanes) {
             FloatVector z = FloatVector.fromArray(S, act, a + gs + j);
@@ -371,7 +201,7 @@ final class VectorGateKernels {
             int d = offDG + r * ldG;
             int s = r * ldS;
             // tanh(c_t) recomputed into the o slot of dG, which the gate loop reads before overwriting
-            tanhOfSum(n, c, offC + s, null, 0, dG, d + 3 * gs);
+            VectorActivations.tanhOfSum(n, c, offC + s, null, 0, dG, d + 3 * gs);
             lstmGateGradients(n, act, a, dG, d, gs, cPrev, offCPrev + s, dout, offDout + s, dh, offDh + s,
                     dc, offDc + s);
         }

@@ -1,5 +1,6 @@
 package dev.vecrnn.tasks;
 
+import dev.vecrnn.train.Batch;
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
 
@@ -23,24 +24,21 @@ import java.util.Arrays;
  * value and predicting {@code U2 + 1/2} leaves {@code Var[U1] = 1/12 ≈ 0.083}, eight times the
  * threshold, so only a network that holds the first value across the sequence gets below it.
  */
-public final class AddingTask implements Task {
+public final class AddingTask extends SeededTask {
     /** MSE of always predicting 1 (see the class description). */
     public static final double BASELINE_MSE = 1.0 / 6.0;
     /** MSE at or below which the task counts as solved (see the class description). */
     public static final double SUCCESS_MSE = 0.01;
 
     private final int seqLen;
-    private final long seed;
-    private final SplitMix64 rng = new SplitMix64(0);
-    private long position;
 
     /** A stream of adding problems of {@code seqLen >= 2} steps, seeded with {@code seed}. */
     public AddingTask(int seqLen, long seed) {
+        super(seed);
         if (seqLen < 2) {
             throw new IllegalArgumentException("seqLen must be >= 2 (one marker in each half), got " + seqLen);
         }
         this.seqLen = seqLen;
-        this.seed = seed;
     }
 
     @Override
@@ -50,7 +48,7 @@ public final class AddingTask implements Task {
 
     @Override
     public String describe() {
-        return "adding problem, T=" + seqLen + " (seed " + seed + ")";
+        return "adding problem, T=" + seqLen + " (seed " + seed() + ")";
     }
 
     @Override
@@ -74,22 +72,7 @@ public final class AddingTask implements Task {
     }
 
     @Override
-    public long position() {
-        return position;
-    }
-
-    @Override
-    public void seek(long index) {
-        if (index < 0) {
-            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
-        }
-        position = index;
-    }
-
-    @Override
-    public void nextBatch(Batch batch) {
-        batch.checkFits(this);
-        rng.reseed(SplitMix64.batchSeed(seed, position++));
+    void fill(Batch batch, SplitMix64 rng) {
         int b = batch.batchSize();
         float[] x = batch.x();
         float[] target = batch.targets();

@@ -1,5 +1,6 @@
 package dev.vecrnn.tasks;
 
+import dev.vecrnn.train.Batch;
 import dev.vecrnn.train.LossKind;
 import dev.vecrnn.train.Losses;
 import java.util.Arrays;
@@ -21,17 +22,15 @@ import java.util.Arrays;
  * in-sample figures of the text the task draws from; the first steps of each window have little
  * context, so every-step averages approach them from above.
  */
-public final class CharLmTask implements Task {
+public final class CharLmTask extends SeededTask {
     private final CharText text;
     private final int[] codes;
     private final int vocabularySize;
     private final int seqLen;
-    private final long seed;
-    private final SplitMix64 rng = new SplitMix64(0);
-    private long position;
 
     /** Windows of {@code seqLen + 1} characters of {@code text}, which must be at least that long. */
     public CharLmTask(CharText text, int seqLen, long seed) {
+        super(seed);
         if (text == null) {
             throw new IllegalArgumentException("text is null");
         }
@@ -43,7 +42,6 @@ public final class CharLmTask implements Task {
         this.codes = text.codes();
         this.vocabularySize = text.vocabulary().size();
         this.seqLen = seqLen;
-        this.seed = seed;
     }
 
     public CharText text() {
@@ -68,7 +66,7 @@ public final class CharLmTask implements Task {
     @Override
     public String describe() {
         return "character model, T=" + seqLen + ", " + text.length() + " characters, vocabulary "
-                + vocabularySize + " (seed " + seed + ")";
+                + vocabularySize + " (seed " + seed() + ")";
     }
 
     @Override
@@ -92,22 +90,7 @@ public final class CharLmTask implements Task {
     }
 
     @Override
-    public long position() {
-        return position;
-    }
-
-    @Override
-    public void seek(long index) {
-        if (index < 0) {
-            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
-        }
-        position = index;
-    }
-
-    @Override
-    public void nextBatch(Batch batch) {
-        batch.checkFits(this);
-        rng.reseed(SplitMix64.batchSeed(seed, position++));
+    void fill(Batch batch, SplitMix64 rng) {
         int b = batch.batchSize();
         float[] x = batch.x();
         int[] labels = batch.labels();

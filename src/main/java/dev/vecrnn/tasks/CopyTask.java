@@ -1,5 +1,6 @@
 package dev.vecrnn.tasks;
 
+import dev.vecrnn.train.Batch;
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
 
@@ -25,7 +26,7 @@ import java.util.Arrays;
  * baseline is the loss of recalling 9 of 10 symbols, or of giving the right symbol probability
  * {@code 8^-0.1 ≈ 0.81} on average at every data step: clearly beyond memorisation luck.
  */
-public final class CopyTask implements Task {
+public final class CopyTask extends SeededTask {
     /** Alphabet size: blank, eight data symbols, delimiter. */
     public static final int SYMBOLS = 10;
     public static final int BLANK = 0;
@@ -39,18 +40,15 @@ public final class CopyTask implements Task {
 
     private final int delay;
     private final int seqLen;
-    private final long seed;
-    private final SplitMix64 rng = new SplitMix64(0);
-    private long position;
 
     /** A stream of copy tasks with delay {@code T >= 1} (sequences of {@code T + 20} steps). */
     public CopyTask(int delay, long seed) {
+        super(seed);
         if (delay < 1 || delay > Integer.MAX_VALUE / 2) {
             throw new IllegalArgumentException("delay must be in [1, " + Integer.MAX_VALUE / 2 + "], got " + delay);
         }
         this.delay = delay;
         this.seqLen = delay + 2 * COPY_LENGTH;
-        this.seed = seed;
     }
 
     /** T, the delay; {@link #seqLen()} is {@code T + 20}. */
@@ -75,7 +73,7 @@ public final class CopyTask implements Task {
 
     @Override
     public String describe() {
-        return "copy task, delay T=" + delay + ", " + seqLen + " steps (seed " + seed + ")";
+        return "copy task, delay T=" + delay + ", " + seqLen + " steps (seed " + seed() + ")";
     }
 
     @Override
@@ -99,22 +97,7 @@ public final class CopyTask implements Task {
     }
 
     @Override
-    public long position() {
-        return position;
-    }
-
-    @Override
-    public void seek(long index) {
-        if (index < 0) {
-            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
-        }
-        position = index;
-    }
-
-    @Override
-    public void nextBatch(Batch batch) {
-        batch.checkFits(this);
-        rng.reseed(SplitMix64.batchSeed(seed, position++));
+    void fill(Batch batch, SplitMix64 rng) {
         int b = batch.batchSize();
         float[] x = batch.x();
         int[] labels = batch.labels();

@@ -8,7 +8,7 @@ import java.util.random.RandomGeneratorFactory;
  * gives the same values on every JDK and machine (unlike {@code new Random()}-style defaults,
  * whose algorithm may change).
  *
- * <p>Batches of the tasks come from {@link SplitMix64}, reseeded per batch (see {@link Task}).
+ * <p>Batches of the tasks come from {@link SplitMix64}, reseeded per batch (see {@link dev.vecrnn.train.Task}).
  * Everything else that needs a generator (sampling from a trained model, say) uses
  * {@link #seeded}, an L64X128MixRandom.
  */

@@ -1,5 +1,6 @@
 package dev.vecrnn.tasks;
 
+import dev.vecrnn.train.Batch;
 import dev.vecrnn.train.LossKind;
 import java.util.Arrays;
 
@@ -32,7 +33,7 @@ import java.util.Arrays;
  * error the better trivial predictor leaves above the noise floor. With every-step scoring the
  * first steps have little context, so the average there is harder to bring under it.
  */
-public final class SineTask implements Task {
+public final class SineTask extends SeededTask {
     // Default components: a fast, a medium and a slow one, the slow one longer than short windows.
     private static final double[] DEFAULT_AMPLITUDES = {1.0, 0.5, 0.25};
     private static final double[] DEFAULT_PERIODS = {9.0, 31.0, 97.0};
@@ -46,9 +47,6 @@ public final class SineTask implements Task {
     private final double[] omegas;
     private final double noise;
     private final LossKind kind;
-    private final long seed;
-    private final SplitMix64 rng = new SplitMix64(0);
-    private long position;
     private final double[] cosStep;  // cos w_k
     private final double[] sinStep;  // sin w_k
     private final double[] cosPhase; // per-sequence state cos(w_k t + phi_k) [K]
@@ -68,6 +66,7 @@ public final class SineTask implements Task {
      * @param noise      {@code sigma >= 0}
      */
     public SineTask(int seqLen, double[] amplitudes, double[] periods, double noise, boolean everyStep, long seed) {
+        super(seed);
         if (seqLen < 1) {
             throw new IllegalArgumentException("seqLen must be >= 1, got " + seqLen);
         }
@@ -92,7 +91,6 @@ public final class SineTask implements Task {
         this.amplitudes = amplitudes.clone();
         this.noise = noise;
         this.kind = everyStep ? LossKind.MSE_EVERY_STEP : LossKind.MSE_LAST;
-        this.seed = seed;
         this.cosStep = new double[omegas.length];
         this.sinStep = new double[omegas.length];
         for (int k = 0; k < omegas.length; k++) {
@@ -116,7 +114,7 @@ public final class SineTask implements Task {
         }
         return "noisy sine sum, T=" + seqLen + ", amplitudes " + Arrays.toString(amplitudes) + ", periods ["
                 + periods + "], noise " + noise + (kind.everyStep() ? ", every step" : ", last step")
-                + " (seed " + seed + ")";
+                + " (seed " + seed() + ")";
     }
 
     @Override
@@ -140,29 +138,14 @@ public final class SineTask implements Task {
     }
 
     @Override
-    public long position() {
-        return position;
-    }
-
-    @Override
-    public void seek(long index) {
-        if (index < 0) {
-            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
-        }
-        position = index;
-    }
-
-    @Override
-    public void nextBatch(Batch batch) {
-        batch.checkFits(this);
-        rng.reseed(SplitMix64.batchSeed(seed, position++));
+    void fill(Batch batch, SplitMix64 rng) {
         int b = batch.batchSize();
         float[] x = batch.x();
         float[] target = batch.targets();
         boolean everyStep = kind.everyStep();
         for (int s = 0; s < b; s++) {
             for (int k = 0; k < cosPhase.length; k++) {
-                drawUnitVector(k);
+                drawUnitVector(rng, k);
             }
             // x_0 .. x_T: the first T are inputs, x_{t+1} is the target of step t.
             for (int t = 0; t <= seqLen; t++) {
@@ -191,7 +174,7 @@ public final class SineTask implements Task {
      * disk, normalised. Only arithmetic and a square root, so the stream is the same on every
      * platform, and nothing is allocated (StrictMath.sin allocates for large arguments).
      */
-    private void drawUnitVector(int k) {
+    private void drawUnitVector(SplitMix64 rng, int k) {
         while (true) {
             double u = 2 * rng.nextDouble() - 1;
             double w = 2 * rng.nextDouble() - 1;

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  *     truncation).
  * </ul>
  * No random-generator state is stored: batch {@code i} of a task is a pure function of its seed
- * and {@code i} (see {@link dev.vecrnn.tasks.Task}), so the step says where the data continues.
+ * and {@code i} (see {@link Task}), so the step says where the data continues.
  *
  * <p>Files are written atomically (temporary file, then rename), so a crash while saving leaves
  * the previous checkpoint intact.

@@ -6,8 +6,6 @@ import dev.vecrnn.nn.CellType;
 import dev.vecrnn.nn.ForwardResult;
 import dev.vecrnn.nn.Parameter;
 import dev.vecrnn.nn.RecurrentLayer;
-import dev.vecrnn.tasks.Batch;
-import dev.vecrnn.tasks.Task;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

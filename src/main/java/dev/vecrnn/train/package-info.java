@@ -5,7 +5,8 @@
  * {@link dev.vecrnn.train.Adam}), global-norm gradient clipping, learning-rate schedules,
  * initialisation schemes ({@link dev.vecrnn.train.Init}), and the
  * {@link dev.vecrnn.train.Trainer} that ties them to a {@link dev.vecrnn.nn.RecurrentLayer} and a
- * task, with truncated BPTT and bit-exact checkpoints ({@link dev.vecrnn.train.Checkpoint}).
+ * {@link dev.vecrnn.train.Task} (the generators implementing it live in {@code dev.vecrnn.tasks},
+ * above this package), with truncated BPTT and bit-exact checkpoints ({@link dev.vecrnn.train.Checkpoint}).
  *
  * <p>Every trainable tensor is a {@link dev.vecrnn.nn.Parameter} (value and gradient arrays,
  * PyTorch name and shape), so optimizers, clipping and checkpoints treat the recurrent layers and

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import jdk.incubator.vector.FloatVector;
-import org.assertj.core.data.Offset;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -391,53 +390,6 @@ class ActivationsTest {
     }
 
     /**
-     * The output step of an LSTM, {@code h = sigmoid(o) * tanh(c)}, written with two per-vector
-     * helpers in one loop: the documented budget (at most two helper calls per compiled method).
-     */
-    static void lstmOutput(float[] o, float[] c, float[] h, int n) {
-        var f = Lanes.F;
-        for (int j = 0; j < f.loopBound(n); j += f.length()) {
-            FloatVector gate = VectorActivations.sigmoidV(FloatVector.fromArray(f, o, j));
-            gate.mul(VectorActivations.tanhV(FloatVector.fromArray(f, c, j))).intoArray(h, j);
-        }
-    }
-
-    /** A loop around expV alone (softmax-style use). */
-    static void expScaled(float[] x, float[] y, int n, float scale) {
-        var f = Lanes.F;
-        for (int j = 0; j < f.loopBound(n); j += f.length()) {
-            VectorActivations.expV(FloatVector.fromArray(f, x, j).mul(scale)).intoArray(y, j);
-        }
-    }
-
-    @Test
-    void perVectorHelpersInlineIntoALoopWithoutAllocating() {
-        assumeTrue(VectorSupport.ENABLED, "vector path disabled in this JVM");
-        int n = 256;
-        float[] o = new float[n];
-        float[] c = new float[n];
-        float[] h = new float[n];
-        Random rnd = new Random(7);
-        for (int i = 0; i < n; i++) {
-            o[i] = (float) rnd.nextGaussian() * 3;
-            c[i] = (float) rnd.nextGaussian() * 3;
-        }
-        double bytes = bytesPerCall(() -> lstmOutput(o, c, h, n));
-        assertThat(bytes).as("bytes per call of h = sigmoid(o)*tanh(c) with two helpers").isLessThan(1.0);
-        for (int j = 0; j < n; j++) {
-            double want = Math.tanh(c[j]) / (1 + Math.exp(-o[j]));
-            assertThat((double) h[j]).isCloseTo(want, Offset.offset(3 * ABS_BOUND));
-        }
-        float[] x = new float[n];
-        float[] y = new float[n];
-        for (int j = 0; j < n; j++) {
-            x[j] = j * 0.1f - 12f;
-        }
-        assertThat(bytesPerCall(() -> expScaled(x, y, n, 1.5f))).as("bytes per call of a loop around expV")
-                .isLessThan(1.0);
-    }
-
-    /**
      * A caller with vector work of its own that also calls the activation kernels: C2 may inline
      * the kernels into it with little inlining budget left, which must not make them allocate
      * (they call no method of ours that takes or returns a vector).
@@ -470,28 +422,44 @@ class ActivationsTest {
         })).as("bytes per call").isLessThan(1.0);
     }
 
+    /**
+     * The scalar mirrors that compute the tails give exactly the bits of a vector lane: every
+     * float in [-1, 1] of a coarse grid of exponents, a dense sweep over [-105, 89] and the special
+     * values (infinities, NaN payloads, zeros, denormals, saturation thresholds, huge |x|).
+     */
     @ParameterizedTest(name = "{0}")
     @EnumSource(Fn.class)
-    void helpersAgreeBitwiseWithTheArrayKernels(Fn fn) {
+    void scalarMirrorsAgreeBitwiseWithTheVectorLanes(Fn fn) {
         assumeTrue(VectorSupport.ENABLED, "vector path disabled in this JVM");
-        var f = Lanes.F;
-        float[] x = specialValues();
-        int n = f.loopBound(x.length);
-        float[] viaKernel = new float[x.length];
-        apply(Impl.VECTOR, fn, x, 0, viaKernel, 0, x.length);
-        float[] viaHelper = new float[n];
-        for (int i = 0; i < n; i += f.length()) {
-            FloatVector v = FloatVector.fromArray(f, x, i);
-            FloatVector r = switch (fn) {
-                case EXP -> VectorActivations.expV(v);
-                case SIGMOID -> VectorActivations.sigmoidV(v);
-                case TANH -> VectorActivations.tanhV(v);
-            };
-            r.intoArray(viaHelper, i);
+        float[] specials = specialValues();
+        int dense = 400_000;
+        int small = 20_000;
+        float[] x = new float[specials.length + dense + small];
+        System.arraycopy(specials, 0, x, 0, specials.length);
+        for (int i = 0; i < dense; i++) {
+            x[specials.length + i] = (float) (-105.0 + 194.0 * i / (dense - 1));
         }
+        Random rnd = new Random(3);
+        for (int i = 0; i < small; i++) {
+            // magnitudes from 1e-40 (denormal) to 1e3, both signs
+            x[specials.length + dense + i] = (float) ((rnd.nextBoolean() ? 1 : -1) * Math.pow(10, -40 + 43 * rnd.nextDouble()));
+        }
+        // Lay the values out so that each sits in a full vector (length a multiple of the lanes).
+        int lanes = Lanes.F.length();
+        int n = (x.length / lanes + 1) * lanes;
+        float[] in = Arrays.copyOf(x, n);
+        float[] lanesOut = new float[n];
+        apply(Impl.VECTOR, fn, in, 0, lanesOut, 0, n);
         for (int i = 0; i < n; i++) {
-            assertThat(Float.floatToRawIntBits(viaHelper[i])).as("%s(%s)", fn, x[i])
-                    .isEqualTo(Float.floatToRawIntBits(viaKernel[i]));
+            float mirror = switch (fn) {
+                case EXP -> VectorActivations.exp(in[i]);
+                case SIGMOID -> VectorActivations.sigmoid(in[i]);
+                case TANH -> VectorActivations.tanh(in[i]);
+            };
+            if (Float.floatToRawIntBits(mirror) != Float.floatToRawIntBits(lanesOut[i])) {
+                throw new AssertionError(fn + "(" + in[i] + "): vector lane " + lanesOut[i] + ", mirror " + mirror);
+            }
         }
+        assertAll(fn, in, 0, lanesOut, 0, n, "mirror sweep");
     }
 }

@@ -352,6 +352,60 @@ class SgemmTest {
         assertThat(perBatch).as("bytes allocated by 800 warm sgemmPacked calls").isLessThanOrEqualTo(256);
     }
 
+    /**
+     * The team variants, split by columns and by rows, packed and unpacked: once warm, a call
+     * allocates nothing on the calling thread or on the team's workers (an earlier version
+     * allocated a capturing lambda per call).
+     */
+    @Test
+    void warmTeamProductsAllocateNothing() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Problem wide = new Problem(7, false, true, 32, 256, 64, 1f, 0f, false);  // many column panels
+        Problem tall = new Problem(8, true, false, 200, 16, 64, 1f, 1f, false);  // one panel: by rows
+        PackedMatrix pw = wide.pack();
+        PackedMatrix pt = tall.pack();
+        float[] cw = wide.c0.clone();
+        float[] ct = tall.c0.clone();
+        try (ThreadTeam team = new ThreadTeam(2)) {
+            Runnable calls = () -> {
+                Sgemm.sgemm(team, wide.transA, wide.transB, wide.m, wide.n, wide.k, 1f, wide.a, wide.offA, wide.lda,
+                        wide.b, wide.offB, wide.ldb, 0f, cw, wide.offC, wide.ldc);
+                Sgemm.sgemmPacked(team, wide.transA, wide.m, 1f, wide.a, wide.offA, wide.lda, pw, 0f, cw, wide.offC,
+                        wide.ldc);
+                Sgemm.sgemm(team, tall.transA, tall.transB, tall.m, tall.n, tall.k, 1f, tall.a, tall.offA, tall.lda,
+                        tall.b, tall.offB, tall.ldb, 1f, ct, tall.offC, tall.ldc);
+                Sgemm.sgemmPacked(team, tall.transA, tall.m, 1f, tall.a, tall.offA, tall.lda, pt, 1f, ct, tall.offC,
+                        tall.ldc);
+            };
+            calls.run();  // starts the workers' threads-local state too
+            long[] ids = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t == Thread.currentThread() || t.getName().startsWith(team.name() + "-"))
+                    .mapToLong(Thread::threadId).toArray();
+            assertThat(ids).as("caller and one worker").hasSize(2);
+            long perBatch = Long.MAX_VALUE;
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            // Until the JIT has compiled the kernels, the Vector API boxes vectors; wait for that.
+            while (perBatch > 0 && System.nanoTime() < deadline) {
+                long before = sum(mx.getThreadAllocatedBytes(ids));
+                for (int i = 0; i < 100; i++) {
+                    calls.run();
+                }
+                perBatch = sum(mx.getThreadAllocatedBytes(ids)) - before;
+            }
+            // 100 batches of four calls: a few bytes in all is noise, a lambda per call (16+ bytes) is not
+            assertThat(perBatch).as("bytes allocated by 400 warm team calls, caller and worker").isLessThanOrEqualTo(256);
+        }
+        assertBitwiseEqual(cw, wide.sgemm(), "team results still right");
+    }
+
+    private static long sum(long[] values) {
+        long s = 0;
+        for (long v : values) {
+            s += v;
+        }
+        return s;
+    }
+
     // ------------------------------------------------------------------ argument checks
 
     @Test

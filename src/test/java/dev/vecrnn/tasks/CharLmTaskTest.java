@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.vecrnn.train.AllocationProbe;
+import dev.vecrnn.train.Batch;
 import dev.vecrnn.train.LossKind;
 import dev.vecrnn.train.Losses;
 import java.io.IOException;

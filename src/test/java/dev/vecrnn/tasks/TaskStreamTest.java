@@ -3,6 +3,8 @@ package dev.vecrnn.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vecrnn.train.Batch;
+import dev.vecrnn.train.Task;
 import java.util.List;
 import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;

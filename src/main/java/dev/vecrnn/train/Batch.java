@@ -1,6 +1,4 @@
-package dev.vecrnn.tasks;
-
-import dev.vecrnn.train.LossKind;
+package dev.vecrnn.train;
 
 /**
  * The buffers of one batch, allocated once and refilled by {@link Task#nextBatch}: inputs

@@ -1,10 +1,9 @@
-package dev.vecrnn.tasks;
-
-import dev.vecrnn.train.LossKind;
+package dev.vecrnn.train;
 
 /**
- * A synthetic sequence task: an endless, reproducible stream of batches plus the numbers that
- * say whether a network learned it.
+ * A sequence task: an endless, reproducible stream of batches plus the numbers that say whether
+ * a network learned it. It lives here, beside the {@link Trainer} that consumes it, so that
+ * training does not depend on the task generators ({@code dev.vecrnn.tasks}, one layer up).
  *
  * <p>A task is seeded at construction; the same seed gives the same batches (and batch sizes)
  * in the same order. Batch {@code i} of the stream is a pure function of the seed, {@code i} and

@@ -1,0 +1,122 @@
+package dev.vecrnn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package layering of the design ("Layers of the code", arrows point only downwards): no
+ * class of {@code src/main/java} refers to a package above its own. Read from the sources, so a
+ * cycle (such as the one {@code train <-> tasks} once had) fails here with the file, line and
+ * offending reference, and a new package must be placed in {@link #LAYERS} before it builds.
+ */
+class LayeringTest {
+    /** Top to bottom, as in the design document; a package may use only those after it. */
+    static final List<String> LAYERS = List.of("cli", "tasks", "train", "nn", "io", "kernel", "mem");
+
+    private static final Path SOURCES = Path.of(System.getProperty("basedir", "."), "src/main/java/dev/vecrnn");
+    /** A reference to a class of one of our packages: an import or a qualified name in code. */
+    private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.vecrnn\\.([a-z]+)\\.[A-Za-z*]");
+
+    @Test
+    void everyPackageIsInTheLayering() throws IOException {
+        try (Stream<Path> dirs = Files.list(SOURCES)) {
+            List<String> packages = dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
+            assertThat(packages).as("packages under %s", SOURCES).isNotEmpty();
+            assertThat(LAYERS).as("the layering must place every package").containsAll(packages);
+        }
+    }
+
+    @Test
+    void noPackageRefersToAHigherOne() throws IOException {
+        List<String> violations = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> all = Files.walk(SOURCES)) {
+            for (Path file : all.filter(p -> p.toString().endsWith(".java")).toList()) {
+                Path rel = SOURCES.relativize(file);
+                if (rel.getNameCount() < 2) {
+                    continue;
+                }
+                files++;
+                violations.addAll(upwardReferences(rel.getName(0).toString(), rel.toString(), Files.readAllLines(file)));
+            }
+        }
+        assertThat(files).as("source files read under %s", SOURCES).isGreaterThan(50);
+        assertThat(violations).as("references to a higher layer (order %s)", LAYERS).isEmpty();
+    }
+
+    /** The lines of one file of package {@code pkg} that refer to a package above it. */
+    static List<String> upwardReferences(String pkg, String file, List<String> lines) {
+        int own = LAYERS.indexOf(pkg);
+        List<String> out = new ArrayList<>();
+        boolean inComment = false;
+        for (int i = 0; i < lines.size(); i++) {
+            String code = lines.get(i);
+            // Drop comments: a Javadoc link is no dependency. Strings are not parsed; none of ours
+            // spells a package name followed by a class.
+            StringBuilder kept = new StringBuilder();
+            int at = 0;
+            while (at < code.length()) {
+                if (inComment) {
+                    int end = code.indexOf("*/", at);
+                    if (end < 0) {
+                        at = code.length();
+                    } else {
+                        inComment = false;
+                        at = end + 2;
+                    }
+                } else {
+                    int block = code.indexOf("/*", at);
+                    int line = code.indexOf("//", at);
+                    if (line >= 0 && (block < 0 || line < block)) {
+                        kept.append(code, at, line);
+                        at = code.length();
+                    } else if (block >= 0) {
+                        kept.append(code, at, block);
+                        inComment = true;
+                        at = block + 2;
+                    } else {
+                        kept.append(code, at, code.length());
+                        at = code.length();
+                    }
+                }
+            }
+            Matcher m = REFERENCE.matcher(kept);
+            while (m.find()) {
+                String target = m.group(1);
+                int layer = LAYERS.indexOf(target);
+                if (own < 0 || layer < 0 || layer < own) {
+                    out.add(file + ":" + (i + 1) + " (" + pkg + ") refers to " + target + ": " + code.strip());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The checker itself must be able to fail: a made-up upward import and a downward one. */
+    @Test
+    void theCheckFindsAnUpwardReferenceAndAllowsADownwardOne() {
+        List<String> src = List.of(
+                "package dev.vecrnn.train;",
+                "import dev.vecrnn.nn.RecurrentLayer;",
+                "/** See {@link dev.vecrnn.cli.Main}. */",
+                "import dev.vecrnn.tasks.AddingTask;",
+                "class X { Object o = dev.vecrnn.cli.Main.class; // dev.vecrnn.cli.Main",
+                "}");
+        assertThat(upwardReferences("train", "X.java", src))
+                .hasSize(2)
+                .anySatisfy(v -> assertThat(v).startsWith("X.java:4 (train) refers to tasks"))
+                .anySatisfy(v -> assertThat(v).startsWith("X.java:5 (train) refers to cli"));
+        assertThat(upwardReferences("cli", "Y.java", src)).isEmpty();
+        assertThat(upwardReferences("mem", "Z.java", List.of("import dev.vecrnn.kernel.Lanes;"))).hasSize(1);
+    }
+}
