@@ -35,7 +35,7 @@ final class ProfileCommand implements Callable<Integer> {
     /** Fewest measured steps, however short --seconds is. */
     static final int MIN_STEPS = 3;
     /** Steps of the allocation window. */
-    static final int ALLOCATION_STEPS = 5;
+    static final int ALLOCATION_STEPS = 3;
 
     @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn_tanh or rnn_relu (default: ${DEFAULT-VALUE})")
     String cell;
@@ -72,8 +72,12 @@ final class ProfileCommand implements Callable<Integer> {
                 "faster (no 5 % gain for half as long), up to ten times as long"})
     double warmupSeconds;
 
-    @Option(names = "--peak-gflops", description = "FMA peak for the '% peak' column (default: measured now, ~2 s)")
+    @Option(names = "--peak-gflops", description = {"FMA peak for the '% peak' column (default: from target/bench/peak.json",
+        "if `bench peak` wrote one at this vector width and thread count, else measured now, ~2 s)"})
     Double peakGflops;
+
+    @Option(names = "--warmup-steps", defaultValue = "10", description = "fewest warm-up steps (default: ${DEFAULT-VALUE})")
+    int warmupSteps;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of weights and inputs (default: ${DEFAULT-VALUE})")
     long seed;
@@ -86,6 +90,9 @@ final class ProfileCommand implements Callable<Integer> {
         positive("--I", I);
         positive("--H", H);
         positive("--layers", layers);
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("--warmup-steps must be >= 0, got " + warmupSteps);
+        }
         int t = threads == null ? ThreadTeam.defaultThreads() : threads;
         positive("--threads", t);
         if (!(seconds > 0) || !Double.isFinite(seconds)) {
@@ -114,14 +121,21 @@ final class ProfileCommand implements Callable<Integer> {
             peak = peakGflops;
             peakNote = "given by --peak-gflops";
         } else {
-            peak = measurePeak(t);
-            peakNote = "measured now with " + t + " thread" + (t == 1 ? "" : "s") + "; `bench peak` for a careful figure";
+            Double saved = savedPeak(BenchPaths.peakFile(), t);
+            if (saved != null) {
+                peak = saved;
+                peakNote = BenchPaths.peakFile() + ", " + t + " thread" + (t == 1 ? "" : "s");
+            } else {
+                peak = measurePeak(t);
+                peakNote = "measured now with " + t + " thread" + (t == 1 ? "" : "s")
+                        + ", noisy; `bench peak` once for a careful figure";
+            }
         }
         System.out.printf(Locale.ROOT, "- FMA peak: %s GFLOP/s (%s)%n%n", Reports.fmt(peak), peakNote);
 
         Result r;
         try (RnnWorkload work = new RnnWorkload(c, shape, mode, t, seed, layers, true)) {
-            r = profile(work, train, (long) (warmupSeconds * 1e9), (long) (seconds * 1e9), peak, jfr);
+            r = profile(work, train, (long) (warmupSeconds * 1e9), warmupSteps, (long) (seconds * 1e9), peak, jfr);
             System.out.printf(Locale.ROOT, "warm-up %d steps; measured %d steps in %s s, %s ms per step (checksum %s)%n%n",
                     r.warmupSteps(), r.breakdown().steps(), Reports.fmt(r.breakdown().totalNanos() * 1e-9),
                     Reports.fmt(r.breakdown().totalNanos() * 1e-6 / r.breakdown().steps()), work.checksum());
@@ -130,8 +144,9 @@ final class ProfileCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("Phases are timed on the calling thread (worker 0); in-loop GEMM/pointwise by the worker owning");
         System.out.println("unit 0, with the rest of the loop's wall time under 'step barrier + loop overhead'.");
-        System.out.printf(Locale.ROOT, "%nallocated per step: %d bytes (calling thread + %d team worker%s, %d warm steps, timing on,"
-                        + " no recording)%n", r.bytesPerStep(), t - 1, t == 2 ? "" : "s", ALLOCATION_STEPS);
+        System.out.printf(Locale.ROOT, "%nallocated per step: %d bytes (calling thread + %d team worker%s; fewest of up to 3"
+                + " windows of %d warm steps, timing on, no recording)%n", r.bytesPerStep(), t - 1, t == 2 ? "" : "s",
+                ALLOCATION_STEPS);
         if (jfr != null) {
             System.out.println("wrote " + jfr + " (JDK Mission Control: Event Browser, category vecrnn;"
                     + " or: jfr print --events 'vecrnn.*' " + jfr + ")");
@@ -145,6 +160,30 @@ final class ProfileCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The median GFLOP/s for {@code threads} threads from a {@code bench peak} file, if there is
+     * one measured at the vector width in use; null otherwise (or if it is unreadable).
+     */
+    static Double savedPeak(Path file, int threads) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            var root = Reports.JSON.readTree(file.toFile());
+            if (root.path("vector_bits").asInt(-1) != VectorSupport.BITS) {
+                return null;
+            }
+            for (var row : root.path("results")) {
+                if (row.path("threads").asInt() == threads && row.path("gflops_median").asDouble() > 0) {
+                    return row.path("gflops_median").asDouble();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
     /** A quick FMA peak with {@code threads} threads: ~1 s of JIT warm-up, then three 100 ms repetitions. */
     static double measurePeak(int threads) {
         int iterations = PeakCommand.calibrate(100_000_000L);
@@ -155,25 +194,29 @@ final class ProfileCommand implements Callable<Integer> {
     record Result(PhaseBreakdown breakdown, int warmupSteps, long bytesPerStep) {}
 
     /**
-     * Warms {@code work} up for {@code warmupNanos} (timing on, so the probes are compiled too),
+     * Warms {@code work} up for {@code warmupNanos} and {@code warmupSteps} (timing on, so the probes are compiled too),
      * measures the bytes a step allocates over {@link #ALLOCATION_STEPS} steps on the calling thread
      * and the team's workers, then times steps for {@code measureNanos} (at least
      * {@link #MIN_STEPS}) with the phase collector installed, and a JFR recording if {@code jfr}
      * is not null.
      */
-    static Result profile(RnnWorkload work, boolean training, long warmupNanos, long measureNanos, double peak, Path jfr)
-            throws IOException {
+    static Result profile(RnnWorkload work, boolean training, long warmupNanos, int warmupSteps, long measureNanos,
+                          double peak, Path jfr) throws IOException {
         PhaseTotals totals = new PhaseTotals();
         PhaseTotals previous = Profiling.install(totals);
         try {
-            int warm = warmUp(work, warmupNanos);
+            int warm = warmUp(work, warmupNanos, warmupSteps);
             long bytes = bytesPerStep(work);
 
-            totals.reset();
             Recording recording = jfr == null ? null : startRecording();
             int steps = 0;
             long total = 0;
             try {
+                if (recording != null) {
+                    // creating events takes branches the JIT compiled as never taken: warm up again
+                    warm += warmUp(work, warmupNanos / 2, Math.min(3, warmupSteps));
+                }
+                totals.reset();
                 long m0 = System.nanoTime();
                 while (steps < MIN_STEPS || System.nanoTime() - m0 < measureNanos) {
                     long a = System.nanoTime();
@@ -181,14 +224,13 @@ final class ProfileCommand implements Callable<Integer> {
                     total += System.nanoTime() - a;
                     steps++;
                 }
-            } finally {
                 if (recording != null) {
                     recording.stop();
-                }
-            }
-            if (recording != null) {
-                try (recording) {
                     dumpAtomically(recording, jfr);
+                }
+            } finally {
+                if (recording != null) {
+                    recording.close();
                 }
             }
             return new Result(PhaseBreakdown.of(totals, training, steps, total, peak), warm, bytes);
@@ -203,7 +245,7 @@ final class ProfileCommand implements Callable<Integer> {
      * interpreted, then C1-compiled, then C2-compiled, orders of magnitude apart, and a fixed
      * warm-up is too short for small shapes on a busy machine. Returns the steps run.
      */
-    static int warmUp(RnnWorkload work, long warmupNanos) {
+    static int warmUp(RnnWorkload work, long warmupNanos, int minSteps) {
         long w0 = System.nanoTime();
         long best = Long.MAX_VALUE;
         long lastGain = w0;
@@ -218,14 +260,26 @@ final class ProfileCommand implements Callable<Integer> {
             }
             best = Math.min(best, now - a);
             long elapsed = now - w0;
-            if (warm >= 2 && ((elapsed >= warmupNanos && now - lastGain >= warmupNanos / 2) || elapsed >= 10 * warmupNanos)) {
+            if (warm >= Math.max(2, minSteps) && ((elapsed >= warmupNanos && now - lastGain >= warmupNanos / 2) || elapsed >= 10 * warmupNanos)) {
                 return warm;
             }
         }
     }
 
-    /** Bytes allocated per step by the calling thread and the workload's team threads. */
+    /**
+     * Bytes allocated per step by the calling thread and the workload's team threads: the fewest
+     * over up to three windows of {@link #ALLOCATION_STEPS} steps (a window in which the JIT was
+     * still replacing interpreted code shows its boxed vectors; a real leak shows in every one).
+     */
     static long bytesPerStep(RnnWorkload work) {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3 && best > 16; i++) {
+            best = Math.min(best, bytesPerStepOnce(work));
+        }
+        return best;
+    }
+
+    private static long bytesPerStepOnce(RnnWorkload work) {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         String prefix = work.team().name() + "-";
         long[] ids = Thread.getAllStackTraces().keySet().stream()

@@ -46,7 +46,7 @@ class ProfileCommandTest {
         BenchMode mode = train ? BenchMode.TRAINING : BenchMode.INFERENCE;
         ProfileCommand.Result r;
         try (RnnWorkload work = new RnnWorkload(cell, new RnnShape(T, B, I, H), mode, threads, 3, layers, true)) {
-            r = ProfileCommand.profile(work, train, 0, 0, 100.0, null);
+            r = ProfileCommand.profile(work, train, 0, 0, 0, 100.0, null);
         }
         PhaseBreakdown b = r.breakdown();
         int steps = b.steps();
@@ -155,6 +155,7 @@ class ProfileCommandTest {
                 new Case("--seconds must be > 0, got 0.0", "profile", "--seconds", "0"),
                 new Case("--warmup-seconds must be >= 0, got -1.0", "profile", "--warmup-seconds", "-1"),
                 new Case("--peak-gflops must be > 0, got -5.0", "profile", "--peak-gflops", "-5"),
+                new Case("--warmup-steps must be >= 0, got -1", "profile", "--warmup-steps", "-1"),
                 new Case("unknown cell type 'lstn'", "profile", "--cell", "lstn"));
         for (Case c : cases) {
             Run r = run(c.args());
