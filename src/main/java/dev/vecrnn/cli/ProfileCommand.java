@@ -36,6 +36,8 @@ final class ProfileCommand implements Callable<Integer> {
     static final int MIN_STEPS = 3;
     /** Steps of the allocation window. */
     static final int ALLOCATION_STEPS = 3;
+    /** A warm step allocates at most this much on the calling thread (JVM-internal noise). */
+    static final long QUIET_BYTES = 64;
 
     @Option(names = "--cell", defaultValue = "lstm", description = "lstm, gru, rnn_tanh or rnn_relu (default: ${DEFAULT-VALUE})")
     String cell;
@@ -69,7 +71,7 @@ final class ProfileCommand implements Callable<Integer> {
     double seconds;
 
     @Option(names = "--warmup-seconds", defaultValue = "3", description = {"warm-up time in seconds (default: ${DEFAULT-VALUE}); goes on while steps still get",
-                "faster (no 5 % gain for half as long), up to ten times as long"})
+                "faster (no 5 % gain for half as long) or still allocate, up to ten times as long"})
     double warmupSeconds;
 
     @Option(names = "--peak-gflops", description = {"FMA peak for the '% peak' column (default: from target/bench/peak.json",
@@ -241,26 +243,31 @@ final class ProfileCommand implements Callable<Integer> {
 
     /**
      * Runs steps for at least {@code warmupNanos}, and on until no step has been 5 % faster than
-     * the best so far for half that long (at most ten times that long): the kernels run
-     * interpreted, then C1-compiled, then C2-compiled, orders of magnitude apart, and a fixed
-     * warm-up is too short for small shapes on a busy machine. Returns the steps run.
+     * the best so far for half that long and the last step allocated (almost) nothing on the
+     * calling thread; at most ten times that long. The kernels run interpreted, then C1-, then
+     * C2-compiled, orders of magnitude apart (and uncompiled Vector API code boxes every vector),
+     * and a fixed warm-up is too short on a busy machine. Returns the steps run.
      */
     static int warmUp(RnnWorkload work, long warmupNanos, int minSteps) {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long w0 = System.nanoTime();
         long best = Long.MAX_VALUE;
         long lastGain = w0;
         int warm = 0;
         while (true) {
+            long bytes = mx.getCurrentThreadAllocatedBytes();
             long a = System.nanoTime();
             work.step();
             long now = System.nanoTime();
+            bytes = mx.getCurrentThreadAllocatedBytes() - bytes;
             warm++;
             if (now - a < best - best / 20) {
                 lastGain = now;
             }
             best = Math.min(best, now - a);
             long elapsed = now - w0;
-            if (warm >= Math.max(2, minSteps) && ((elapsed >= warmupNanos && now - lastGain >= warmupNanos / 2) || elapsed >= 10 * warmupNanos)) {
+            boolean settled = elapsed >= warmupNanos && now - lastGain >= warmupNanos / 2 && bytes <= QUIET_BYTES;
+            if (warm >= Math.max(2, minSteps) && (settled || elapsed >= 10 * warmupNanos)) {
                 return warm;
             }
         }
