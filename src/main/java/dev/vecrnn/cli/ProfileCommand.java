@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * on parsing one.
  */
 @Command(name = "profile", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Phase breakdown of one configuration: time share, GFLOP/s and % of FMA peak per phase,",
+        description = {"Phase breakdown of one configuration: time share, GFLOP/s and %% of FMA peak per phase,",
             "bytes allocated per step, and optionally a JFR recording (vecrnn.* events) for JDK Mission Control.",
             "Times are wall-clock on this machine; flops are exact formulas (see the Profiling section of README.md)."})
 final class ProfileCommand implements Callable<Integer> {
@@ -71,10 +71,10 @@ final class ProfileCommand implements Callable<Integer> {
     double seconds;
 
     @Option(names = "--warmup-seconds", defaultValue = "3", description = {"warm-up time in seconds (default: ${DEFAULT-VALUE}); goes on while steps still get",
-                "faster (no 5 % gain for half as long) or still allocate, up to ten times as long"})
+                "faster (no 5 %% gain for half as long) or still allocate, up to ten times as long"})
     double warmupSeconds;
 
-    @Option(names = "--peak-gflops", description = {"FMA peak for the '% peak' column (default: from target/bench/peak.json",
+    @Option(names = "--peak-gflops", description = {"FMA peak for the '%% peak' column (default: from target/bench/peak.json",
         "if `bench peak` wrote one at this vector width and thread count, else measured now, ~2 s)"})
     Double peakGflops;
 
