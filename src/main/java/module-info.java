@@ -7,6 +7,8 @@
 module dev.vecrnn {
     requires jdk.incubator.vector;
     requires jdk.management;
+    // JDK Flight Recorder events of the phases (dev.vecrnn.profile, internal)
+    requires jdk.jfr;
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
     requires org.knowm.xchart;

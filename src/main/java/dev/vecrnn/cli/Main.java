@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vecrnn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-Java RNN, LSTM and GRU engine on the JDK Vector API.",
         subcommands = {CompareCommand.class, InfoCommand.class, ParityCommand.Forward.class, ParityCommand.Backward.class, BenchCommand.class,
+            ProfileCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -7,6 +7,8 @@ import dev.vecrnn.kernel.PackedMatrix;
 import dev.vecrnn.kernel.Sgemm;
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.mem.Workspace;
+import dev.vecrnn.profile.LayerProbe;
+import dev.vecrnn.profile.Phase;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -142,6 +144,8 @@ public final class RecurrentLayer {
     private final ForwardJob forwardJob = new ForwardJob();
     private final BackwardLoopJob backwardLoopJob = new BackwardLoopJob();
     private final GradientJob gradientJob = new GradientJob();
+    /** Phase timings and JFR events; inert unless someone listens (see LayerProbe for threads). */
+    private final LayerProbe probe = new LayerProbe();
 
     /** Test hook: identity instead of every activation ("skip non-linear"). */
     private boolean linear;
@@ -740,6 +744,7 @@ public final class RecurrentLayer {
         lastWasInfer = !training;
         layout(T, B, lengths);
         final int N = layoutRows;
+        probe.beginPass(cell.cliName(), training ? "forward" : "infer", L, D, T, B, N, I, H, gates);
         final boolean drop = training && dropout > 0 && L > 1;
         final long dropKeyBase = drop ? passKey(dropoutSeed, dropoutPasses++) : 0;
 
@@ -794,6 +799,8 @@ public final class RecurrentLayer {
                     System.arraycopy(bhh[k * D + d], 2 * H, passBhn, d * H, H);
                 }
             }
+            probe.beginLayer(k, in);
+            long packStart = probe.start(Phase.WEIGHT_PACKING);
             float[] wStacked = stackedInputWeights(k, in);
             if (k == 0) {
                 packInFirst = pack(packInFirst, true, in, DGH, wStacked, 0, in);
@@ -805,6 +812,7 @@ public final class RecurrentLayer {
             for (int d = 0; d < D; d++) {
                 packRecurrentInterleaved(k, d);
             }
+            probe.end(Phase.WEIGHT_PACKING, packStart);
 
             passLayer = k;
             passIn = in;
@@ -825,6 +833,7 @@ public final class RecurrentLayer {
                 passPhases = LOOP;
                 runPhase(forwardJob, parallelLoop);
             }
+            probe.endLayer();
 
             storeStates(states, true, res.hN, k);
             if (cell == CellType.LSTM) {
@@ -840,6 +849,7 @@ public final class RecurrentLayer {
             }
         }
         unpackRows(below, belowOff, res.out, DH);
+        probe.endPass();
         if (training) {
             haveTrainingPass = true;
             savedDropout = drop;
@@ -937,14 +947,24 @@ public final class RecurrentLayer {
     private final class ForwardJob implements ThreadTeam.Job {
         @Override
         public void run(int worker, int workers) {
+            // worker 0 is the calling thread, which owns the probe's phase timing
+            final boolean timed = worker == 0 && probe.on();
             if ((passPhases & PROJECTION) != 0) {
+                long t0 = timed ? probe.start(Phase.INPUT_PROJECTION) : 0L;
                 project(worker, workers);
                 if ((passPhases & LOOP) != 0) {
                     sync(workers);
                 }
+                if (timed) {
+                    probe.end(Phase.INPUT_PROJECTION, t0);
+                }
             }
             if ((passPhases & LOOP) != 0) {
+                long t0 = timed ? System.nanoTime() : 0L;
                 loop(worker, workers);
+                if (timed) {
+                    probe.loop(System.nanoTime() - t0);
+                }
             }
         }
 
@@ -1012,8 +1032,12 @@ public final class RecurrentLayer {
             final float[] cells = passCells;
             final int gRow = rowStart[t] + r0;
             final int sRow = layoutB + gRow;
+            // only the worker owning unit 0 times the steps (LayerProbe)
+            final boolean timed = u0 == 0 && probe.on();
+            final long t0 = timed ? System.nanoTime() : 0L;
             Sgemm.sgemmPacked(false, m, 1f, states, (prevBase + r0) * DH + d * H, DH, packRec[d], G * u0, G * u1,
                     0f, gh, r0 * DGH + d * GH, DGH);
+            final long t1 = timed ? System.nanoTime() : 0L;
             for (int ub = u0; ub < u1; ub += unitBlock) {
                 int w = Math.min(unitBlock, u1 - ub);
                 int offGx = gRow * DGH + d * GH + ub;
@@ -1060,6 +1084,9 @@ public final class RecurrentLayer {
                     }
                 }
             }
+            if (timed) {
+                probe.step(t1 - t0, System.nanoTime() - t1);
+            }
         }
     }
 
@@ -1105,6 +1132,7 @@ public final class RecurrentLayer {
         } else if (dcN != null) {
             throw new IllegalArgumentException("dcN: only an lstm has a cell state; pass null for " + cell.cliName());
         }
+        probe.beginPass(cell.cliName(), "backward", L, D, T, B, N, I, H, gates);
         BackwardResult res = bwdResult;
         res.dx = exact(res.dx, T * B * I);
         res.dh0 = exact(res.dh0, SL * B * H);
@@ -1137,10 +1165,17 @@ public final class RecurrentLayer {
             if (passDc != null) {
                 loadStates(passDc, 0, dcN, k);
             }
+            probe.beginLayer(k, in);
+            long packStart = probe.start(Phase.WEIGHT_PACKING);
             for (int d = 0; d < D; d++) {
                 packRecBack[d] = pack(packRecBack[d], false, GH, H, whh[k * D + d], 0, H);
             }
+            probe.end(Phase.WEIGHT_PACKING, packStart);
+            long loopStart = probe.on() ? System.nanoTime() : 0L;
             runPhase(backwardLoopJob, parallelLoop(B));
+            if (probe.on()) {
+                probe.loop(System.nanoTime() - loopStart);
+            }
             storeStates(passDh, false, res.dh0, k);
             if (passDc != null) {
                 storeStates(passDc, false, res.dc0, k);
@@ -1166,6 +1201,7 @@ public final class RecurrentLayer {
                 passLayerIn = buffer(stateKey[k - 1], stateRows * DH);
                 passLayerInOff = B * DH;
             }
+            packStart = probe.start(Phase.WEIGHT_PACKING);
             float[] wStacked = stackedInputWeights(k, in);
             if (k == 0) {
                 packBackFirst = pack(packBackFirst, false, DGH, in, wStacked, 0, in);
@@ -1174,9 +1210,13 @@ public final class RecurrentLayer {
                 packBackRest = pack(packBackRest, false, DGH, in, wStacked, 0, in);
                 passPackBack = packBackRest;
             }
+            probe.end(Phase.WEIGHT_PACKING, packStart);
             passDx = k == 0 ? dxRows : between;
             long gradFlops = 2L * N * DGH * (H + 2L * in);
+            long gradStart = probe.start(Phase.WEIGHT_GRADIENT);
             runPhase(gradientJob, team.size() > 1 && gradFlops >= minFlopsPerRun);
+            probe.end(Phase.WEIGHT_GRADIENT, gradStart);
+            probe.endLayer();
             if (k > 0 && savedDropout) {
                 applyDropout(between, 0, between, dropoutLayerKey(savedDropoutKey, k - 1));
             }
@@ -1184,6 +1224,7 @@ public final class RecurrentLayer {
         if (packedLayout) {
             unpackRows(dxRows, 0, res.dx, I);
         }
+        probe.endPass();
         clearPassRefs();
         return res;
     }
@@ -1198,20 +1239,28 @@ public final class RecurrentLayer {
             final int steps = layoutSteps;
             final int u0 = ThreadTeam.split(hiddenSize, unitBlock, worker, workers);
             final int u1 = ThreadTeam.split(hiddenSize, unitBlock, worker + 1, workers);
+            // only the worker owning unit 0 times the steps (LayerProbe)
+            final boolean timed = u0 == 0 && u0 < u1 && probe.on();
             for (int s = 0; s < steps; s++) {
                 int tf = steps - 1 - s;
+                final long t0 = timed ? System.nanoTime() : 0L;
                 if (u0 < u1) {
                     kernels(0, tf, u0, u1);
                     if (directions == 2) {
                         kernels(1, s, u0, u1);
                     }
                 }
+                final long t1 = timed ? System.nanoTime() : 0L;
                 sync(workers);
+                final long t2 = timed ? System.nanoTime() : 0L;
                 if (u0 < u1) {
                     recurrentGradient(0, tf, u0, u1);
                     if (directions == 2) {
                         recurrentGradient(1, s, u0, u1);
                     }
+                }
+                if (timed) {
+                    probe.step(System.nanoTime() - t2, t1 - t0);
                 }
             }
         }

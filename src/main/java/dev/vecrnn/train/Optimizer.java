@@ -1,6 +1,7 @@
 package dev.vecrnn.train;
 
 import dev.vecrnn.nn.Parameter;
+import dev.vecrnn.profile.OptimizerProbe;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -37,6 +38,9 @@ public abstract sealed class Optimizer permits Sgd, RmsProp, Adam {
     private final float[][][] buffers;
     private double learningRate;
     private long steps;
+    /** Parameter elements, for the optimizer-step profiling event. */
+    private final long elements;
+    private final OptimizerProbe probe = new OptimizerProbe();
 
     Optimizer(List<Parameter> parameters, double learningRate, String... bufferNames) {
         if (parameters == null || parameters.isEmpty()) {
@@ -61,6 +65,11 @@ public abstract sealed class Optimizer permits Sgd, RmsProp, Adam {
                 buffers[k][i] = new float[params[i].size()];
             }
         }
+        long n = 0;
+        for (Parameter p : params) {
+            n += p.size();
+        }
+        this.elements = n;
         setLearningRate(learningRate);
     }
 
@@ -101,11 +110,13 @@ public abstract sealed class Optimizer permits Sgd, RmsProp, Adam {
 
     /** Applies one update to every parameter from its current gradient; allocates nothing. */
     public final void step() {
+        probe.start();
         steps++;
         prepare(steps);
         for (int i = 0; i < params.length; i++) {
             update(i, params[i].value(), params[i].grad());
         }
+        probe.end(kind(), params.length, elements);
     }
 
     /** Per-step scalars (e.g. Adam's bias corrections) computed once, before the parameter loop. */
