@@ -54,6 +54,16 @@ import java.util.regex.Pattern;
  * sequences are the first {@code B_t} rows and every per-step GEMM and gate kernel runs on
  * {@code B_t} rows only; the hoisted GEMMs run on the {@code Σ lengths} real rows.
  *
+ * <h2>Projections</h2>
+ * An LSTM built with {@link Builder#projSize} {@code P} (PyTorch's {@code proj_size},
+ * {@code 0 < P < H}) outputs {@code h_t = W_hr·(o_t ⊙ tanh(c_t))} of size P: P replaces H in the
+ * shapes of {@code out} ({@code [T, B, D*P]}), {@code h0}/{@code h_n} and their gradients, in
+ * the columns of {@code weight_hh} ({@code [4H, P]}) and in the input width of layers
+ * {@code k > 0}; the cell states keep H. Each step then has a second barrier: the workers'
+ * gate kernels write {@code r_t = o_t ⊙ tanh(c_t)}, and after the barrier each worker projects
+ * its columns of P. Backward forms {@code dr_t = dh_t·W_hr} per worker and unit slice and
+ * {@code dW_hr} as one GEMM over all rows after the loop. Without projections none of this runs.
+ *
  * <h2>Dropout</h2>
  * With {@link Builder#dropout} {@code p > 0}, a training {@link #forward} zeroes each output of
  * every layer but the last with probability {@code p} and scales the rest by {@code 1/(1-p)}
