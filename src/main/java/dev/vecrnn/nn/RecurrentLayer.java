@@ -1910,10 +1910,12 @@ public final class RecurrentLayer {
         return directions == 2 ? "[2*L, B, P]" : "[L, B, P]";
     }
 
-    /** The dimension names of the output (gradient) tensor. */
+    /** The dimension names of the output (gradient) tensor (constants: no allocation per pass). */
     private String outDims() {
-        String h = projSize > 0 ? "P" : "H";
-        return directions == 2 ? "[T, B, 2*" + h + "]" : "[T, B, " + h + "]";
+        if (projSize > 0) {
+            return directions == 2 ? "[T, B, 2*P]" : "[T, B, P]";
+        }
+        return directions == 2 ? "[T, B, 2*H]" : "[T, B, H]";
     }
 
     /** Columns of P per worker in the projection GEMMs: whole panels of the packed W_hrᵀ. */
