@@ -1346,7 +1346,7 @@ public final class RecurrentLayer {
                 passPackBack = packBackRest;
             }
             passDx = k == 0 ? dxRows : between;
-            long gradFlops = 2L * N * DGH * (S + 2L * in) + 2L * N * DS * H;
+            long gradFlops = 2L * N * DGH * (S + 2L * in) + (projSize > 0 ? 2L * N * DS * H : 0);
             runPhase(gradientJob, team.size() > 1 && gradFlops >= minFlopsPerRun);
             if (k > 0 && savedDropout) {
                 applyDropout(between, 0, between, dropoutLayerKey(savedDropoutKey, k - 1));
