@@ -49,6 +49,18 @@ SEQUENCE_VARIANTS = (
     ("var_bi_l1_t7b5i4h9", 1, 7, 5, 4, 9, True, (7, 2, 5, 1, 5)),
     ("var_bi_l2_t5b3i6h5", 2, 5, 3, 6, 5, True, (1, 5, 4)),
 )
+# LSTM with projections (proj_size P < H): (suffix, layers, T, B, I, H, P, bidirectional,
+# lengths or None), h0 and dh_n given. h0/h_n/dh_n are [D*L,B,P], c0/c_n/dc_n [D*L,B,H].
+PROJ_VARIANTS = (
+    ("proj_l1_t6b3i7h13p5", 1, 6, 3, 7, 13, 5, False, None),
+    ("proj_l2_t5b2i6h9p4", 2, 5, 2, 6, 9, 4, False, None),
+    ("proj_l1_t4b1i7h13p5", 1, 4, 1, 7, 13, 5, False, None),
+    ("proj_bi_l1_t7b3i5h11p6", 1, 7, 3, 5, 11, 6, True, None),
+    ("proj_bi_l2_t5b3i5h11p3", 2, 5, 3, 5, 11, 3, True, None),
+    ("proj_var_l2_t6b4i5h7p3", 2, 6, 4, 5, 7, 3, False, (3, 6, 1, 3)),
+    ("proj_var_bi_l2_t5b3i6h10p4", 2, 5, 3, 6, 10, 4, True, (1, 5, 4)),
+    ("proj_l2_t6b5i19h37p19", 2, 6, 5, 19, 37, 19, False, None),
+)
 # Trained models: layers, T, B, I, H of the fixture (training uses the same T, I, H).
 TRAINED_SHAPE = (2, 12, 4, 5, 12)
 TRAIN_STEPS = 200
@@ -138,7 +150,10 @@ def write_and_verify(path, tensors):
 
 # ---------------------------------------------------------------- models
 
-def make_module(cell, layers, input_size, hidden, bias, bidirectional=False):
+def make_module(cell, layers, input_size, hidden, bias, bidirectional=False, proj=0):
+    if proj:
+        return torch.nn.LSTM(input_size, hidden, num_layers=layers, bias=bias, batch_first=False,
+                             bidirectional=bidirectional, proj_size=proj)
     if cell in ("rnn_tanh", "rnn_relu"):
         return torch.nn.RNN(input_size, hidden, num_layers=layers, bias=bias,
                             nonlinearity=cell[4:], batch_first=False, bidirectional=bidirectional)
@@ -340,12 +355,14 @@ def sequence_reference(module, cell, x, h0, c0, lengths):
     steps, batch, _ = x.shape
     dirs = 2 if module.bidirectional else 1
     hidden = module.hidden_size
+    proj = getattr(module, "proj_size", 0)
+    state = proj if proj else hidden
     lengths = lengths if lengths is not None else [steps] * batch
     layer_input = x
     h_last, c_last = [], []
     with torch.no_grad():
         for layer in range(module.num_layers):
-            out = torch.zeros(steps, batch, dirs * hidden, dtype=x.dtype)
+            out = torch.zeros(steps, batch, dirs * state, dtype=x.dtype)
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
                 w_ih, w_hh = getattr(module, "weight_ih" + sfx), getattr(module, "weight_hh" + sfx)
@@ -361,6 +378,8 @@ def sequence_reference(module, cell, x, h0, c0, lengths):
                             i, f, g, o = (gi + gh).chunk(4)
                             c = f.sigmoid() * c + i.sigmoid() * g.tanh()
                             h = o.sigmoid() * c.tanh()
+                            if proj:
+                                h = h @ getattr(module, "weight_hr" + sfx).T
                         elif cell == "gru":
                             ir, iz, inn = gi.chunk(3)
                             hr, hz, hn = gh.chunk(3)
@@ -371,35 +390,39 @@ def sequence_reference(module, cell, x, h0, c0, lengths):
                             h = (gi + gh).tanh()
                         else:
                             h = (gi + gh).relu()
-                        out[t, b, d * hidden:(d + 1) * hidden] = h
+                        out[t, b, d * state:(d + 1) * state] = h
                     h_last.append(h)
                     c_last.append(c)
             layer_input = out
     count = len(h_last) // batch
-    h_n = torch.stack(h_last).reshape(count, batch, hidden)
+    h_n = torch.stack(h_last).reshape(count, batch, state)
     c_n = torch.stack(c_last).reshape(count, batch, hidden) if c0 is not None else None
     return layer_input, h_n, c_n
 
 
 def make_sequence_fixture(out_dir, cell, name, layers, steps_t, batch, input_size, hidden,
-                          bidirectional, lengths):
-    """A bidirectional and/or variable-length fixture: h0 and dh_n given, bias on."""
+                          bidirectional, lengths, proj=0):
+    """A bidirectional, variable-length and/or projected (LSTM proj_size) fixture: h0 and dh_n
+    given, bias on."""
     seed = seed_for(name)
     torch.manual_seed(seed)
-    module = make_module(cell, layers, input_size, hidden, True, bidirectional)
+    module = make_module(cell, layers, input_size, hidden, True, bidirectional, proj)
     dirs = 2 if bidirectional else 1
+    state = proj if proj else hidden
     entry = {"name": name, "cell": cell, "num_layers": layers, "T": steps_t, "B": batch,
              "I": input_size, "H": hidden, "bias": True, "has_h0": True, "has_dh_n": True,
              "trained": False, "seed": seed, "bidirectional": bidirectional}
+    if proj:
+        entry["proj_size"] = proj
     if lengths is not None:
         entry["lengths"] = list(lengths)
     generator = torch.Generator().manual_seed(seed + 1)
     x = torch.randn(steps_t, batch, input_size, generator=generator)
-    h0 = torch.randn(dirs * layers, batch, hidden, generator=generator) * 0.5
+    h0 = torch.randn(dirs * layers, batch, state, generator=generator) * 0.5
     c0 = (torch.randn(dirs * layers, batch, hidden, generator=generator) * 0.5
           if cell == "lstm" else None)
-    dout = torch.randn(steps_t, batch, dirs * hidden, generator=generator)
-    dh_n = torch.randn(dirs * layers, batch, hidden, generator=generator)
+    dout = torch.randn(steps_t, batch, dirs * state, generator=generator)
+    dh_n = torch.randn(dirs * layers, batch, state, generator=generator)
     dc_n = torch.randn(dirs * layers, batch, hidden, generator=generator) if cell == "lstm" else None
 
     weights = {k: v.detach().numpy().copy() for k, v in module.state_dict().items()}
@@ -459,12 +482,20 @@ def generate(out_dir):
                                                 batch, input_size, hidden, bidirectional, lengths)
             fixtures.append(entry)
             total += size
+    for suffix, layers, steps_t, batch, input_size, hidden, proj, bidirectional, lengths in (
+            PROJ_VARIANTS):
+        entry, size = make_sequence_fixture(out_dir, "lstm", f"lstm_{suffix}", layers, steps_t,
+                                            batch, input_size, hidden, bidirectional, lengths, proj)
+        fixtures.append(entry)
+        total += size
     manifest = {
         "generator": "scripts/make-fixtures",
         "torch_version": torch.__version__,
         "numpy_version": np.__version__,
         "layout": "time-major (batch_first=False); x [T,B,I], h0/h_n/c0/c_n/dh_n/dc_n [D*L,B,H], "
-                  "out/dout [T,B,D*H]; D = 2 for entries with bidirectional true, else 1",
+                  "out/dout [T,B,D*H]; D = 2 for entries with bidirectional true, else 1; "
+                  "entries with proj_size P (lstm with projections) have h0/h_n/dh_n [D*L,B,P] "
+                  "and out/dout [T,B,D*P] (c0/c_n/dc_n stay [D*L,B,H])",
         "loss": "L = sum(out*dout) + sum(h_n*dh_n) + sum(c_n*dc_n) (lstm); absent h0/c0 and "
                 "dh_n/dc_n are zeros",
         "sequences": "entries with lengths ran x through pack_padded_sequence(lengths, "
@@ -473,7 +504,8 @@ def generate(out_dir):
                      "without lengths are full-length, without bidirectional one-directional",
         "files": {
             "weights": "state_dict with PyTorch names (weight_ih_l{k}, weight_hh_l{k}, "
-                       "bias_ih_l{k}, bias_hh_l{k}, and the same with _reverse when bidirectional; "
+                       "bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k} [P,H] with proj_size, and "
+                       "the same with _reverse when bidirectional; "
                        "no bias_* when bias is false), F32",
             "inputs": "x, dout, and h0 [c0] when has_h0, dh_n [dc_n] when has_dh_n, F32; "
                       "lengths [B] I64 when the entry has lengths",

@@ -34,7 +34,8 @@ final class ParityCommand {
         @Option(names = "--weights", required = true, description = "safetensors file with PyTorch-named parameters")
         Path weights;
 
-        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I], optionally h0, c0 [D*L,B,H] and "
+        @Option(names = "--inputs", required = true, description = "safetensors file with x [T,B,I], optionally h0 [D*L,B,H] ([D*L,B,P] for an "
+                + "lstm with projections, i.e. weight_hr_l* weights), c0 [D*L,B,H] and "
                 + "integer lengths [B] (each 1..T, for a variable-length batch); for backward also dout, optionally "
                 + "dh_n, dc_n (forward ignores these)")
         Path inputs;
@@ -64,6 +65,7 @@ final class ParityCommand {
                 RecurrentLayer layer = StateDict.load(cellType, w, team);
                 int L = layer.numDirections() * layer.numLayers(); // state layers, PyTorch's D*L
                 int H = layer.hiddenSize();
+                int S = layer.stateSize(); // hidden state: P when the weights have weight_hr_l* (proj_size), else H
                 int outSize = layer.outputSize();
                 int I = layer.inputSize();
                 Tensor x = require(in, "x", inputs);
@@ -73,7 +75,7 @@ final class ParityCommand {
                 int T = x.dim(0);
                 int B = x.dim(1);
                 int[] lengths = lengths(in, inputs, T, B);
-                float[] h0 = optional(in, "h0", inputs, L, B, H);
+                float[] h0 = optional(in, "h0", inputs, L, B, S);
                 float[] c0 = optional(in, "c0", inputs, L, B, H);
                 if (c0 != null && cellType != CellType.LSTM) {
                     throw new IllegalArgumentException("c0 given in " + inputs + " but cell " + cellType.cliName()
@@ -82,20 +84,20 @@ final class ParityCommand {
                 Map<String, Tensor> result = new LinkedHashMap<>();
                 if (!backward()) {
                     ForwardResult f = layer.infer(x.toFloats(), T, B, lengths, h0, c0);
-                    putForward(result, f, cellType, T, B, L, H, outSize);
+                    putForward(result, f, cellType, T, B, L, H, S, outSize);
                 } else {
                     Tensor dout = require(in, "dout", inputs);
                     if (!dout.hasShape(T, B, outSize)) {
                         throw shape("dout", inputs, dims(T, B, outSize), dout.shape());
                     }
-                    float[] dhN = optional(in, "dh_n", inputs, L, B, H);
+                    float[] dhN = optional(in, "dh_n", inputs, L, B, S);
                     float[] dcN = optional(in, "dc_n", inputs, L, B, H);
                     if (dcN != null && cellType != CellType.LSTM) {
                         throw new IllegalArgumentException("dc_n given in " + inputs + " but cell "
                                 + cellType.cliName() + " has no cell state");
                     }
                     ForwardResult f = layer.forward(x.toFloats(), T, B, lengths, h0, c0);
-                    putForward(result, f, cellType, T, B, L, H, outSize);
+                    putForward(result, f, cellType, T, B, L, H, S, outSize);
                     layer.zeroGrad();
                     BackwardResult g = layer.backward(dout.toFloats(), dhN, dcN);
                     for (Parameter p : layer.parameters()) {
@@ -105,7 +107,7 @@ final class ParityCommand {
                         result.put("grad." + p.name(), Tensor.of(p.grad().clone(), p.shape()));
                     }
                     result.put("grad.x", Tensor.of(g.dx().clone(), T, B, I));
-                    result.put("grad.h0", Tensor.of(Arrays.copyOf(g.dh0(), L * B * H), L, B, H));
+                    result.put("grad.h0", Tensor.of(Arrays.copyOf(g.dh0(), L * B * S), L, B, S));
                     if (cellType == CellType.LSTM) {
                         result.put("grad.c0", Tensor.of(Arrays.copyOf(g.dc0(), L * B * H), L, B, H));
                     }
@@ -116,9 +118,9 @@ final class ParityCommand {
         }
 
         private static void putForward(Map<String, Tensor> result, ForwardResult f, CellType cell,
-                                       int T, int B, int L, int H, int out) {
+                                       int T, int B, int L, int H, int S, int out) {
             result.put("out", Tensor.of(Arrays.copyOf(f.out(), T * B * out), T, B, out));
-            result.put("h_n", Tensor.of(Arrays.copyOf(f.hN(), L * B * H), L, B, H));
+            result.put("h_n", Tensor.of(Arrays.copyOf(f.hN(), L * B * S), L, B, S));
             if (cell == CellType.LSTM) {
                 result.put("c_n", Tensor.of(Arrays.copyOf(f.cN(), L * B * H), L, B, H));
             }

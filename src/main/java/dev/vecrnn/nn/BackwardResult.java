@@ -18,12 +18,15 @@ public final class BackwardResult {
         return dx;
     }
 
-    /** Gradient of the initial hidden state, {@code [D*L, B, H]} (also when h0 was null, i.e. zero). */
+    /**
+     * Gradient of the initial hidden state, {@code [D*L, B, H]} ({@code [D*L, B, P]} for an LSTM
+     * with projections), also when h0 was null, i.e. zero.
+     */
     public float[] dh0() {
         return dh0;
     }
 
-    /** Gradient of the initial cell state, {@code [D*L, B, H]}, for LSTM; null for other cells. */
+    /** Gradient of the initial cell state, {@code [D*L, B, H]} (also with projections), for LSTM; null for other cells. */
     public float[] dc0() {
         return dc0;
     }

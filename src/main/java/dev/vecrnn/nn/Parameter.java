@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * One named weight tensor of a layer with its gradient, in PyTorch's naming, shape and gate
  * order ({@code weight_ih_l0} {@code [G*H, I]}, {@code weight_hh_l0} {@code [G*H, H]},
- * {@code bias_ih_l0} / {@code bias_hh_l0} {@code [G*H]}), so a PyTorch {@code state_dict} maps
- * onto the parameters one to one.
+ * {@code bias_ih_l0} / {@code bias_hh_l0} {@code [G*H]}; an LSTM with projections also has
+ * {@code weight_hr_l0} {@code [P, H]} and its {@code weight_hh_l0} is {@code [4H, P]}), so a
+ * PyTorch {@code state_dict} maps onto the parameters one to one.
  *
  * <p>{@link #value()} and {@link #grad()} return the live row-major arrays: an optimizer updates
  * them in place, and the layer reads the values afresh at the start of every pass. Do not change

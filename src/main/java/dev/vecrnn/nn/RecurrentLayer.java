@@ -56,6 +56,16 @@ import java.util.regex.Pattern;
  * sequences are the first {@code B_t} rows and every per-step GEMM and gate kernel runs on
  * {@code B_t} rows only; the hoisted GEMMs run on the {@code Σ lengths} real rows.
  *
+ * <h2>Projections</h2>
+ * An LSTM built with {@link Builder#projSize} {@code P} (PyTorch's {@code proj_size},
+ * {@code 0 < P < H}) outputs {@code h_t = W_hr·(o_t ⊙ tanh(c_t))} of size P: P replaces H in the
+ * shapes of {@code out} ({@code [T, B, D*P]}), {@code h0}/{@code h_n} and their gradients, in
+ * the columns of {@code weight_hh} ({@code [4H, P]}) and in the input width of layers
+ * {@code k > 0}; the cell states keep H. Each step then has a second barrier: the workers'
+ * gate kernels write {@code r_t = o_t ⊙ tanh(c_t)}, and after the barrier each worker projects
+ * its columns of P. Backward forms {@code dr_t = dh_t·W_hr} per worker and unit slice and
+ * {@code dW_hr} as one GEMM over all rows after the loop. Without projections none of this runs.
+ *
  * <h2>Dropout</h2>
  * With {@link Builder#dropout} {@code p > 0}, a training {@link #forward} zeroes each output of
  * every layer but the last with probability {@code p} and scales the rest by {@code 1/(1-p)}
@@ -107,14 +117,19 @@ public final class RecurrentLayer {
     private static final long MIN_FLOPS_PER_RUN = 2_000_000;
     /** Floats after the end of every workspace buffer: more than one vector at any width. */
     private static final int KERNEL_SLACK = 32;
-    private static final Pattern NAME = Pattern.compile("(weight|bias)_(ih|hh)_l(\\d+)(_reverse)?");
+    private static final Pattern NAME = Pattern.compile("(weight|bias)_(ih|hh|hr)_l(\\d+)(_reverse)?");
     private static final String[] KINDS = {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"};
+    private static final String[] PROJ_KINDS = {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l", "weight_hr_l"};
     private static final String REVERSE = "_reverse";
 
     private final CellType cell;
     private final int inputSize;
     private final int hiddenSize;
     private final int numLayers;
+    /** LSTM projection size P (PyTorch's {@code proj_size}), 0 without projections. */
+    private final int projSize;
+    /** Width of the hidden state h: P with projections, else H. */
+    private final int stateSize;
     private final int gates;
     /** 1, or 2 for a bidirectional stack. */
     private final int directions;
@@ -129,6 +144,8 @@ public final class RecurrentLayer {
     private final float[][] gWhh;
     private final float[][] gBih;
     private final float[][] gBhh;
+    private final float[][] whr; // null without projections
+    private final float[][] gWhr;
     private final List<Parameter> parameters;
     private final Map<String, Parameter> byName;
 
@@ -138,6 +155,7 @@ public final class RecurrentLayer {
     private final Key[] cellKey;
     private final Key[] hnKey;
     private final Key[] dropKey;
+    private final Key[] projKey;
 
     private final ForwardResult fwdResult = new ForwardResult();
     private final BackwardResult bwdResult = new BackwardResult();
@@ -168,6 +186,9 @@ public final class RecurrentLayer {
     private PackedMatrix packBackRest;  // W_ih, k>0, all directions     [D*G*H, D*H]
     private final PackedMatrix[] packRec = new PackedMatrix[2];     // W_hhᵀ gate-interleaved [H, G*H] per direction
     private final PackedMatrix[] packRecBack = new PackedMatrix[2]; // W_hh [G*H, H] per direction
+    // with projections the recurrent operands above have P in place of H
+    private final PackedMatrix[] packProj = new PackedMatrix[2];     // W_hrᵀ [H, P] per direction
+    private final PackedMatrix[] packProjBack = new PackedMatrix[2]; // W_hr [P, H] per direction
 
     // Row layout of the current pass. Sequences are sorted by descending length (stable):
     // sorted row i is the caller's sequence order[i]. Step t has active[t] live rows, the
@@ -221,10 +242,18 @@ public final class RecurrentLayer {
     private boolean passGatherPrev;
     private PackedMatrix passPackBack;
     private float[] passDx;
+    /** Projections: the unprojected outputs r = o ⊙ tanh(c), {@code [N, D*H]} saved (training) or {@code [B, D*H]}. */
+    private float[] passR;
+    /** Projections: dL/dh_t of every step (output plus recurrent gradient), {@code [N, D*P]}. */
+    private float[] passDhTotal;
+    /** Projections: dL/dr_t of one step, {@code [B, D*H]}. */
+    private float[] passDr;
+    /** Projections: zeros {@code [B, D*H]}, the gate kernel's recurrent-gradient input (it is all in dr). */
+    private float[] passZeros;
 
     private RecurrentLayer(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
-                           ThreadTeam team) {
-        checkSizes(cell, inputSize, hiddenSize, numLayers, bidirectional);
+                           int projSize, ThreadTeam team) {
+        checkSizes(cell, inputSize, hiddenSize, numLayers, bidirectional, projSize);
         if (team == null) {
             throw new IllegalArgumentException("threads: team is null");
         }
@@ -232,6 +261,8 @@ public final class RecurrentLayer {
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.numLayers = numLayers;
+        this.projSize = projSize;
+        this.stateSize = projSize > 0 ? projSize : hiddenSize;
         this.gates = cell.gates();
         this.directions = bidirectional ? 2 : 1;
         this.team = team;
@@ -245,20 +276,23 @@ public final class RecurrentLayer {
         gWhh = new float[slots][];
         gBih = new float[slots][];
         gBhh = new float[slots][];
-        List<Parameter> ps = new ArrayList<>(4 * slots);
+        whr = projSize > 0 ? new float[slots][] : null;
+        gWhr = projSize > 0 ? new float[slots][] : null;
+        List<Parameter> ps = new ArrayList<>(5 * slots);
         Map<String, Parameter> names = new LinkedHashMap<>();
         actKey = new Key[numLayers];
         stateKey = new Key[numLayers];
         cellKey = new Key[numLayers];
         hnKey = new Key[numLayers];
         dropKey = new Key[numLayers];
+        projKey = new Key[numLayers];
         for (int k = 0; k < numLayers; k++) {
-            int in = k == 0 ? inputSize : directions * hiddenSize;
+            int in = k == 0 ? inputSize : directions * stateSize;
             for (int d = 0; d < directions; d++) {
                 String suffix = k + (d == 1 ? REVERSE : "");
                 Parameter pwi = new Parameter("weight_ih_l" + suffix, new int[] {gh, in}, new float[gh * in]);
-                Parameter pwh = new Parameter("weight_hh_l" + suffix, new int[] {gh, hiddenSize},
-                        new float[gh * hiddenSize]);
+                Parameter pwh = new Parameter("weight_hh_l" + suffix, new int[] {gh, stateSize},
+                        new float[gh * stateSize]);
                 Parameter pbi = new Parameter("bias_ih_l" + suffix, new int[] {gh}, new float[gh]);
                 Parameter pbh = new Parameter("bias_hh_l" + suffix, new int[] {gh}, new float[gh]);
                 for (Parameter p : new Parameter[] {pwi, pwh, pbi, pbh}) {
@@ -266,6 +300,15 @@ public final class RecurrentLayer {
                     names.put(p.name(), p);
                 }
                 int s = k * directions + d;
+                if (projSize > 0) {
+                    // PyTorch's order: weight_hr_l{k} follows the biases of its direction
+                    Parameter pwr = new Parameter("weight_hr_l" + suffix, new int[] {projSize, hiddenSize},
+                            new float[projSize * hiddenSize]);
+                    ps.add(pwr);
+                    names.put(pwr.name(), pwr);
+                    whr[s] = pwr.value();
+                    gWhr[s] = pwr.grad();
+                }
                 wih[s] = pwi.value();
                 whh[s] = pwh.value();
                 bih[s] = pbi.value();
@@ -280,12 +323,14 @@ public final class RecurrentLayer {
             cellKey[k] = new Key("c", k);
             hnKey[k] = new Key("hn", k);
             dropKey[k] = new Key("dropped", k);
+            projKey[k] = new Key("r", k);
         }
         this.parameters = Collections.unmodifiableList(ps);
         this.byName = Collections.unmodifiableMap(names);
     }
 
-    private static void checkSizes(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional) {
+    private static void checkSizes(CellType cell, int inputSize, int hiddenSize, int numLayers, boolean bidirectional,
+                                   int projSize) {
         if (cell == null) {
             throw new IllegalArgumentException("cell type is null");
         }
@@ -297,6 +342,16 @@ public final class RecurrentLayer {
         }
         if (numLayers < 1) {
             throw new IllegalArgumentException("numLayers must be >= 1, got " + numLayers);
+        }
+        if (projSize < 0) {
+            throw new IllegalArgumentException("projSize must be >= 0 (0 = no projections), got " + projSize);
+        }
+        if (projSize > 0 && cell != CellType.LSTM) {
+            throw new IllegalArgumentException("projSize: projections (PyTorch's proj_size) exist only for an lstm, got "
+                    + cell.cliName() + " with projSize " + projSize);
+        }
+        if (projSize > 0 && projSize >= hiddenSize) {
+            throw new IllegalArgumentException("projSize must be < hiddenSize = " + hiddenSize + ", got " + projSize);
         }
         int dirs = bidirectional ? 2 : 1;
         long rows = (long) dirs * cell.gates() * hiddenSize;
@@ -327,6 +382,7 @@ public final class RecurrentLayer {
         private final int hiddenSize;
         private int numLayers = 1;
         private boolean bidirectional;
+        private int projSize;
         private double dropout;
         private Long dropoutSeed;
         private Long seed;
@@ -350,6 +406,25 @@ public final class RecurrentLayer {
          */
         public Builder bidirectional(boolean bidirectional) {
             this.bidirectional = bidirectional;
+            return this;
+        }
+
+        /**
+         * LSTM projection size P (default 0, none), PyTorch's {@code proj_size}: each step's
+         * hidden state is {@code h_t = W_hr·(o_t ⊙ tanh(c_t))} of size P, with a
+         * {@code weight_hr_l{k}} {@code [P, H]} per layer and direction (no bias);
+         * {@code weight_hh_l{k}} is {@code [4H, P]}, layer {@code k > 0} reads {@code D*P}
+         * inputs, outputs are {@code [T, B, D*P]} and {@code h0}/{@code h_n} {@code [D*L, B, P]}
+         * (cell states stay {@code [D*L, B, H]}).
+         *
+         * @throws IllegalArgumentException if {@code projSize < 0}; {@link #build} also rejects
+         *     {@code projSize >= hiddenSize} and cells other than LSTM
+         */
+        public Builder projSize(int projSize) {
+            if (projSize < 0) {
+                throw new IllegalArgumentException("projSize must be >= 0 (0 = no projections), got " + projSize);
+            }
+            this.projSize = projSize;
             return this;
         }
 
@@ -392,8 +467,8 @@ public final class RecurrentLayer {
          * {@link SplittableRandom} with the seed.
          */
         public RecurrentLayer build() {
-            checkSizes(cell, inputSize, hiddenSize, numLayers, bidirectional);
-            RecurrentLayer layer = new RecurrentLayer(cell, inputSize, hiddenSize, numLayers, bidirectional,
+            checkSizes(cell, inputSize, hiddenSize, numLayers, bidirectional, projSize);
+            RecurrentLayer layer = new RecurrentLayer(cell, inputSize, hiddenSize, numLayers, bidirectional, projSize,
                     team != null ? team : ThreadTeam.shared());
             SplittableRandom rnd = seed != null ? new SplittableRandom(seed) : new SplittableRandom();
             double bound = 1.0 / Math.sqrt(hiddenSize);
@@ -416,9 +491,10 @@ public final class RecurrentLayer {
 
     /**
      * A layer stack whose parameters are copies of PyTorch-named tensors ({@code weight_ih_l{k}},
-     * {@code weight_hh_l{k}}, {@code bias_ih_l{k}}, {@code bias_hh_l{k}}, and for a bidirectional
-     * stack the same names with {@code _reverse}, as in a PyTorch {@code state_dict}). The number
-     * of layers, the direction count, input and hidden sizes are inferred; every name must be
+     * {@code weight_hh_l{k}}, {@code bias_ih_l{k}}, {@code bias_hh_l{k}}, for an LSTM with
+     * projections {@code weight_hr_l{k}}, and for a bidirectional stack the same names with
+     * {@code _reverse}, as in a PyTorch {@code state_dict}). The number of layers, the direction
+     * count, input, hidden and projection sizes are inferred; every name must be
      * known, every layer complete (both directions or neither, the same for all layers), and every
      * shape must match the cell type. Dropout is off; see {@link #setDropout}.
      *
@@ -440,12 +516,17 @@ public final class RecurrentLayer {
         }
         int maxLayer = -1;
         boolean anyReverse = false;
+        String anyProj = null;
         for (String name : new TreeSet<>(values.keySet())) {
             Matcher m = name == null ? null : NAME.matcher(name);
             if (m == null || !m.matches()) {
                 throw new IllegalArgumentException("unknown parameter '" + name + "' for " + named(cell)
                         + " layer; expected weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}"
+                        + (cell == CellType.LSTM ? " (weight_hr_l{k} with projections)" : "")
                         + " (and the same with _reverse for a bidirectional stack)");
+            }
+            if (m.group(2).equals("hr") && anyProj == null) {
+                anyProj = name;
             }
             int k;
             try {
@@ -471,34 +552,54 @@ public final class RecurrentLayer {
             throw new IllegalArgumentException("no parameters given; need weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0");
         }
         int layers = maxLayer + 1;
+        if (anyProj != null && cell != CellType.LSTM) {
+            throw new IllegalArgumentException("parameter '" + anyProj + "': projections (proj_size, weight_hr_l{k})"
+                    + " exist only for an lstm, not for " + named(cell));
+        }
         for (int k = 0; k < layers; k++) {
             for (int d = 0; d < (anyReverse ? 2 : 1); d++) {
-                for (String kind : KINDS) {
+                for (String kind : anyProj != null ? PROJ_KINDS : KINDS) {
                     String name = kind + k + (d == 1 ? REVERSE : "");
                     if (!values.containsKey(name)) {
                         throw new IllegalArgumentException("missing parameter '" + name + "' (a "
                                 + (anyReverse ? "bidirectional " : "") + cell.cliName() + " stack of " + layers
                                 + " layers needs " + (anyReverse
-                                ? "all eight tensors per layer: every layer has both directions, or none has"
-                                : "all four tensors per layer") + ")");
+                                ? "all " + (anyProj != null ? "ten" : "eight")
+                                + " tensors per layer: every layer has both directions, or none has"
+                                : "all " + (anyProj != null ? "five" : "four") + " tensors per layer")
+                                + (anyProj != null ? ", weight_hr_l{k} in every layer since " + anyProj + " is given" : "")
+                                + ")");
                     }
                 }
             }
         }
         int g = cell.gates();
         int[] whh0 = shapes.get("weight_hh_l0");
-        if (whh0.length != 2 || whh0[1] < 1) {
-            throw new IllegalArgumentException("weight_hh_l0: expected shape [G*H, H], got " + Arrays.toString(whh0));
+        int hidden;
+        int proj = 0;
+        if (anyProj != null) {
+            // with projections W_hh is [4H, P]: H and P come from W_hr [P, H]
+            int[] whr0 = shapes.get("weight_hr_l0");
+            if (whr0.length != 2 || whr0[0] < 1 || whr0[1] <= whr0[0]) {
+                throw new IllegalArgumentException("weight_hr_l0: expected shape [P, H] with 1 <= P < H, got "
+                        + Arrays.toString(whr0));
+            }
+            proj = whr0[0];
+            hidden = whr0[1];
+        } else {
+            if (whh0.length != 2 || whh0[1] < 1) {
+                throw new IllegalArgumentException("weight_hh_l0: expected shape [G*H, H], got " + Arrays.toString(whh0));
+            }
+            hidden = whh0[1];
         }
-        int hidden = whh0[1];
         int[] wih0 = shapes.get("weight_ih_l0");
         if (wih0.length != 2 || wih0[1] < 1) {
             throw new IllegalArgumentException("weight_ih_l0: expected shape [G*H, I] = [" + g * hidden
                     + ", I], got " + Arrays.toString(wih0));
         }
         int input = wih0[1];
-        checkSizes(cell, input, hidden, layers, anyReverse);
-        RecurrentLayer layer = new RecurrentLayer(cell, input, hidden, layers, anyReverse, team);
+        checkSizes(cell, input, hidden, layers, anyReverse, proj);
+        RecurrentLayer layer = new RecurrentLayer(cell, input, hidden, layers, anyReverse, proj, team);
         for (String name : values.keySet()) {
             if (!layer.byName.containsKey(name)) {
                 // e.g. "weight_ih_l01": matches the pattern but is not the canonical name
@@ -515,7 +616,8 @@ public final class RecurrentLayer {
                         + g + ")" : "";
                 throw new IllegalArgumentException(p.name() + ": expected shape " + Arrays.toString(expected)
                         + " for a " + (anyReverse ? "bidirectional " : "") + cell.cliName() + " with input size "
-                        + input + ", hidden size " + hidden + ", got " + Arrays.toString(actual) + hint);
+                        + input + ", hidden size " + hidden + (proj > 0 ? ", proj size " + proj : "") + ", got "
+                        + Arrays.toString(actual) + hint);
             }
             float[] v = values.get(p.name());
             if (v.length != p.size()) {
@@ -532,7 +634,7 @@ public final class RecurrentLayer {
 
     /**
      * All parameters in PyTorch's order: per layer and direction (forward, then {@code _reverse})
-     * weight_ih, weight_hh, bias_ih, bias_hh.
+     * weight_ih, weight_hh, bias_ih, bias_hh (and weight_hr with projections).
      */
     public List<Parameter> parameters() {
         return parameters;
@@ -574,6 +676,19 @@ public final class RecurrentLayer {
         return numLayers;
     }
 
+    /** LSTM projection size P (PyTorch's {@code proj_size}), 0 for a layer without projections. */
+    public int projSize() {
+        return projSize;
+    }
+
+    /**
+     * Size of the hidden state h of one direction: P with projections, else H (PyTorch's
+     * {@code real_hidden_size}). The last dimension of {@code h0} and {@link ForwardResult#hN()}.
+     */
+    public int stateSize() {
+        return stateSize;
+    }
+
     /** Whether each layer runs a reverse-time direction too (PyTorch's {@code bidirectional}). */
     public boolean bidirectional() {
         return directions == 2;
@@ -584,9 +699,12 @@ public final class RecurrentLayer {
         return directions;
     }
 
-    /** Features per output step, {@code D*H}: the last dimension of {@link ForwardResult#out()}. */
+    /**
+     * Features per output step, {@code D*H} ({@code D*P} with projections): the last dimension of
+     * {@link ForwardResult#out()}, and what a head on top of the layer reads.
+     */
     public int outputSize() {
-        return directions * hiddenSize;
+        return directions * stateSize;
     }
 
     /** Dropout probability between layers in training passes (0 = off). */
@@ -652,14 +770,14 @@ public final class RecurrentLayer {
 
     /**
      * Test hook: the dropout mask of the last training pass on layer {@code k}'s output, in the
-     * caller's layout {@code [T, B, D*H]}: 0 where dropped, {@code 1/(1-p)} where kept (also past
+     * caller's layout {@code [T, B, D*H]} ({@code D*P} with projections): 0 where dropped, {@code 1/(1-p)} where kept (also past
      * a sequence's end, where it is not used); null when that pass had no dropout.
      */
     float[] dropoutMaskForTesting(int k) {
         if (!haveTrainingPass || !savedDropout || k < 0 || k >= numLayers - 1) {
             return null;
         }
-        int DH = directions * hiddenSize;
+        int DH = directions * stateSize;
         int total = layoutT * layoutB * DH;
         float[] m = new float[total];
         long key = dropoutLayerKey(savedDropoutKey, k);
@@ -692,10 +810,12 @@ public final class RecurrentLayer {
      * @param B       batch size, at least 1
      * @param lengths each sequence's length, {@code int[B]} with entries in {@code [1, T]}, in
      *                any order; or null for all {@code T}. Copied: later changes have no effect.
-     * @param h0      initial hidden states {@code [D*L, B, H]}, or null for zeros
+     * @param h0      initial hidden states {@code [D*L, B, H]} ({@code [D*L, B, P]} with
+     *                projections), or null for zeros
      * @param c0      initial cell states {@code [D*L, B, H]} (LSTM only), or null for zeros
-     * @return outputs {@code [T, B, D*H]} (zero past each sequence's end) and final states
-     *         {@code [D*L, B, H]} (buffers reused by the next pass)
+     * @return outputs {@code [T, B, D*H]} ({@code D*P} with projections; zero past each
+     *         sequence's end) and final states {@code [D*L, B, H]} (h: {@code P} with
+     *         projections) (buffers reused by the next pass)
      * @throws IllegalArgumentException naming the tensor, expected and actual shape, or the
      *                                  offending entry of {@code lengths}
      */
@@ -728,12 +848,14 @@ public final class RecurrentLayer {
         final int L = numLayers;
         final int D = directions;
         final int DH = D * H;
+        final int S = stateSize;
+        final int DS = D * S;
         final int GH = gates * H;
         final int DGH = D * GH;
         final int SL = D * L;
         checkLength("x", x, "[T, B, I]", T, B, I);
         String stateDims = stateDims();
-        checkOptional("h0", h0, stateDims, SL, B, H);
+        checkOptional("h0", h0, hiddenStateDims(), SL, B, S);
         if (cell == CellType.LSTM) {
             checkOptional("c0", c0, stateDims, SL, B, H);
         } else if (c0 != null) {
@@ -749,8 +871,8 @@ public final class RecurrentLayer {
         final long dropKeyBase = drop ? passKey(dropoutSeed, dropoutPasses++) : 0;
 
         ForwardResult res = fwdResult;
-        res.out = exact(res.out, T * B * DH);
-        res.hN = exact(res.hN, SL * B * H);
+        res.out = exact(res.out, T * B * DS);
+        res.hN = exact(res.hN, SL * B * S);
         res.cN = cell == CellType.LSTM ? exact(res.cN, SL * B * H) : null;
         res.steps = T;
         res.batch = B;
@@ -769,18 +891,20 @@ public final class RecurrentLayer {
         float[] below = null;
         int belowOff = 0;
         for (int k = 0; k < L; k++) {
-            int in = k == 0 ? I : DH;
-            float[] states = training ? buffer(stateKey[k], stateRows * DH)
-                    : buffer(k % 2 == 0 ? Keys.INFER_H0 : Keys.INFER_H1, stateRows * DH);
+            int in = k == 0 ? I : DS;
+            float[] states = training ? buffer(stateKey[k], stateRows * DS)
+                    : buffer(k % 2 == 0 ? Keys.INFER_H0 : Keys.INFER_H1, stateRows * DS);
             float[] gatesBuf = training ? buffer(actKey[k], N * DGH) : buffer(Keys.INFER_GATES, N * DGH);
             float[] cells = null;
             if (cell == CellType.LSTM) {
                 // training saves every step's c in the layout of h; inference updates one row per sequence in place
                 cells = training ? buffer(cellKey[k], stateRows * DH) : buffer(Keys.INFER_C, B * DH);
-                loadStates(cells, training ? B + N : 0, c0, k);
+                loadStates(cells, training ? B + N : 0, c0, k, H);
             }
             float[] hn = cell == CellType.GRU && training ? buffer(hnKey[k], N * DH) : null;
-            loadStates(states, B + N, h0, k);
+            loadStates(states, B + N, h0, k, S);
+            // projections: the gate kernel writes r = o ⊙ tanh(c), which the loop projects into h
+            passR = projSize == 0 ? null : training ? buffer(projKey[k], N * DH) : buffer(Keys.INFER_R, B * DH);
 
             // both biases enter the input projection, except b_hn which sits inside r * (W_hn h + b_hn)
             float[] bias = passBias;
@@ -811,6 +935,9 @@ public final class RecurrentLayer {
             }
             for (int d = 0; d < D; d++) {
                 packRecurrentInterleaved(k, d);
+                if (projSize > 0) {
+                    packProj[d] = pack(packProj[d], true, H, S, whr[k * D + d], 0, H);
+                }
             }
             probe.end(Phase.WEIGHT_PACKING, packStart);
 
@@ -835,20 +962,20 @@ public final class RecurrentLayer {
             }
             probe.endLayer();
 
-            storeStates(states, true, res.hN, k);
+            storeStates(states, true, res.hN, k, S);
             if (cell == CellType.LSTM) {
-                storeStates(cells, training, res.cN, k);
+                storeStates(cells, training, res.cN, k, H);
             }
             below = states;
-            belowOff = B * DH;
+            belowOff = B * DS;
             if (drop && k < L - 1) {
-                float[] dropped = buffer(dropKey[k], N * DH);
+                float[] dropped = buffer(dropKey[k], N * DS);
                 applyDropout(states, B * DH, dropped, dropoutLayerKey(dropKeyBase, k));
                 below = dropped;
                 belowOff = 0;
             }
         }
-        unpackRows(below, belowOff, res.out, DH);
+        unpackRows(below, belowOff, res.out, DS);
         probe.endPass();
         if (training) {
             haveTrainingPass = true;
@@ -881,32 +1008,33 @@ public final class RecurrentLayer {
      */
     private void packRecurrentInterleaved(int k, int d) {
         final int H = hiddenSize;
+        final int S = stateSize;
         final int GH = gates * H;
-        if (packRec[d] == null || packRec[d].rows() != H || packRec[d].cols() != GH) {
-            packRec[d] = Sgemm.packB(true, H, GH, whh[k * directions + d], 0, H);
+        if (packRec[d] == null || packRec[d].rows() != S || packRec[d].cols() != GH) {
+            packRec[d] = Sgemm.packB(true, S, GH, whh[k * directions + d], 0, S);
         }
         if (unitBlock == 0) {
             int pw = Math.max(1, packRec[d].panelWidth());
             unitBlock = pw * ((MIN_UNIT_BLOCK + pw - 1) / pw);
         }
-        float[] inter = buffer(Keys.WHH_INTERLEAVED, GH * H);
+        float[] inter = buffer(Keys.WHH_INTERLEAVED, GH * S);
         float[] w = whh[k * directions + d];
         for (int u0 = 0; u0 < H; u0 += unitBlock) {
             int width = Math.min(unitBlock, H - u0);
             for (int q = 0; q < gates; q++) {
                 for (int p = 0; p < width; p++) {
-                    System.arraycopy(w, (q * H + u0 + p) * H, inter, (gates * u0 + q * width + p) * H, H);
+                    System.arraycopy(w, (q * H + u0 + p) * S, inter, (gates * u0 + q * width + p) * S, S);
                 }
             }
         }
-        Sgemm.repackB(packRec[d], true, H, GH, inter, 0, H);
+        Sgemm.repackB(packRec[d], true, S, GH, inter, 0, S);
     }
 
     /** Whether the time loop is worth splitting over the team: more than one unit block and enough work per step. */
     private boolean parallelLoop(int B) {
         int blocks = (hiddenSize + unitBlock - 1) / unitBlock;
         return team.size() > 1 && blocks > 1
-                && 2L * directions * B * gates * hiddenSize * hiddenSize >= minFlopsPerBarrier;
+                && 2L * directions * B * gates * hiddenSize * stateSize >= minFlopsPerBarrier;
     }
 
     /** Runs {@code job} on the whole team, or alone on the calling thread as worker 0 of 1. */
@@ -990,6 +1118,8 @@ public final class RecurrentLayer {
             final int steps = layoutSteps;
             final int u0 = ThreadTeam.split(hiddenSize, unitBlock, worker, workers);
             final int u1 = ThreadTeam.split(hiddenSize, unitBlock, worker + 1, workers);
+            final int p0 = projSize == 0 ? 0 : ThreadTeam.split(projSize, projGranule(), worker, workers);
+            final int p1 = projSize == 0 ? 0 : ThreadTeam.split(projSize, projGranule(), worker + 1, workers);
             for (int s = 0; s < steps; s++) {
                 if (u0 < u1) {
                     step(0, s, u0, u1);
@@ -997,10 +1127,29 @@ public final class RecurrentLayer {
                         step(1, steps - 1 - s, u0, u1);
                     }
                 }
+                if (projSize > 0) {
+                    // h_t = r_t·W_hrᵀ needs r_t of every unit: a second barrier per step
+                    sync(workers);
+                    if (p0 < p1) {
+                        projectHidden(0, s, p0, p1);
+                        if (directions == 2) {
+                            projectHidden(1, steps - 1 - s, p0, p1);
+                        }
+                    }
+                }
                 if (s < steps - 1) {
                     sync(workers);
                 }
             }
+        }
+
+        /** Projections: columns [p0, p1) of h_t = r_t·W_hrᵀ for every row of step t, direction d. */
+        private void projectHidden(int d, int t, int p0, int p1) {
+            final int DH = directions * hiddenSize;
+            final int DS = directions * stateSize;
+            final int rRow = passTraining ? rowStart[t] : 0;
+            Sgemm.sgemmPacked(false, active[t], 1f, passR, rRow * DH + d * hiddenSize, DH, packProj[d], p0, p1,
+                    0f, passStates, (layoutB + rowStart[t]) * DS + d * stateSize, DS);
         }
 
         private void step(int d, int t, int u0, int u1) {
@@ -1023,6 +1172,8 @@ public final class RecurrentLayer {
             final int G = gates;
             final int GH = G * H;
             final int DH = directions * H;
+            final int S = stateSize;
+            final int DS = directions * S;
             final int DGH = directions * GH;
             final int m = r1 - r0;
             final float[] gx = passGates;
@@ -1035,7 +1186,7 @@ public final class RecurrentLayer {
             // only the worker owning unit 0 times the steps (LayerProbe)
             final boolean timed = u0 == 0 && probe.on();
             final long t0 = timed ? System.nanoTime() : 0L;
-            Sgemm.sgemmPacked(false, m, 1f, states, (prevBase + r0) * DH + d * H, DH, packRec[d], G * u0, G * u1,
+            Sgemm.sgemmPacked(false, m, 1f, states, (prevBase + r0) * DS + d * S, DS, packRec[d], G * u0, G * u1,
                     0f, gh, r0 * DGH + d * GH, DGH);
             final long t1 = timed ? System.nanoTime() : 0L;
             for (int ub = u0; ub < u1; ub += unitBlock) {
@@ -1048,12 +1199,19 @@ public final class RecurrentLayer {
                     case LSTM -> {
                         int cp = training ? offPrev : r0 * DH + d * H + ub;
                         int cn = training ? offNext : cp;
+                        // with projections the kernel's output is r, which projectHidden() turns into h
+                        float[] out = states;
+                        int offOut = offNext;
+                        if (projSize > 0) {
+                            out = passR;
+                            offOut = (training ? gRow : r0) * DH + d * H + ub;
+                        }
                         if (linear) {
                             IdentityGateKernels.lstmForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
-                                    cells, cp, cells, cn, states, offNext, DH, training);
+                                    cells, cp, cells, cn, out, offOut, DH, training);
                         } else {
                             GateKernels.lstmForward(m, w, gx, offGx, H, gh, offGh, w, DGH,
-                                    cells, cp, cells, cn, states, offNext, DH, training);
+                                    cells, cp, cells, cn, out, offOut, DH, training);
                         }
                     }
                     case GRU -> {
@@ -1098,12 +1256,13 @@ public final class RecurrentLayer {
      * lengths), for the loss {@code Σ out·dout + Σ h_N·dhN + Σ c_N·dcN}. Adds the parameter
      * gradients into {@link Parameter#grad()}.
      *
-     * @param dout gradient of the outputs {@code [T, B, D*H]}; entries past a sequence's end are
-     *             ignored
-     * @param dhN  gradient of the final hidden states {@code [D*L, B, H]}, or null for zeros
+     * @param dout gradient of the outputs {@code [T, B, D*H]} ({@code D*P} with projections);
+     *             entries past a sequence's end are ignored
+     * @param dhN  gradient of the final hidden states {@code [D*L, B, H]} ({@code P} with
+     *             projections), or null for zeros
      * @param dcN  gradient of the final cell states {@code [D*L, B, H]} (LSTM only), or null
-     * @return {@code dx [T, B, I]} (zero past each sequence's end), {@code dh0 [D*L, B, H]},
-     *         {@code dc0} (LSTM), buffers reused by the next backward
+     * @return {@code dx [T, B, I]} (zero past each sequence's end), {@code dh0 [D*L, B, H]}
+     *         ({@code P} with projections), {@code dc0} (LSTM), buffers reused by the next backward
      * @throws IllegalStateException if there was no forward pass, or the last pass was {@link #infer}
      * @throws IllegalArgumentException naming the tensor, expected and actual shape
      */
@@ -1121,12 +1280,14 @@ public final class RecurrentLayer {
         final int L = numLayers;
         final int D = directions;
         final int DH = D * H;
+        final int S = stateSize;
+        final int DS = D * S;
         final int GH = gates * H;
         final int DGH = D * GH;
         final int SL = D * L;
-        checkLength("dout", dout, directions == 2 ? "[T, B, 2*H]" : "[T, B, H]", T, B, DH);
+        checkLength("dout", dout, outDims(), T, B, DS);
         String stateDims = stateDims();
-        checkOptional("dhN", dhN, stateDims, SL, B, H);
+        checkOptional("dhN", dhN, hiddenStateDims(), SL, B, S);
         if (cell == CellType.LSTM) {
             checkOptional("dcN", dcN, stateDims, SL, B, H);
         } else if (dcN != null) {
@@ -1135,40 +1296,50 @@ public final class RecurrentLayer {
         probe.beginPass(cell.cliName(), "backward", L, D, T, B, N, I, H, gates);
         BackwardResult res = bwdResult;
         res.dx = exact(res.dx, T * B * I);
-        res.dh0 = exact(res.dh0, SL * B * H);
+        res.dh0 = exact(res.dh0, SL * B * S);
         res.dc0 = cell == CellType.LSTM ? exact(res.dc0, SL * B * H) : null;
 
         // a copy even in the caller's layout, so that no kernel reads the caller's array (see buffer())
-        float[] douts = buffer(Keys.DOUT_PACKED, N * DH);
-        packRows(dout, douts, DH);
+        float[] douts = buffer(Keys.DOUT_PACKED, N * DS);
+        packRows(dout, douts, DS);
         float[] dxRows = packedLayout ? buffer(Keys.DX_PACKED, N * I) : res.dx;
         passDG = buffer(Keys.DG, N * DGH);
         passDnx = cell == CellType.GRU ? buffer(Keys.DNX, N * DH) : null;
-        passDh = buffer(Keys.DH, B * DH);
+        passDh = buffer(Keys.DH, B * DS);
         passDc = cell == CellType.LSTM ? buffer(Keys.DC, B * DH) : null;
         passBsum = buffer(Keys.BSUM, DGH);
+        if (projSize > 0) {
+            passDhTotal = buffer(Keys.DH_TOTAL, N * DS);
+            passDr = buffer(Keys.DR, B * DH);
+            passZeros = buffer(Keys.ZEROS, B * DH);
+            Arrays.fill(passZeros, 0f);
+        }
         // previous states in the rows of their step: a view of h in the caller's layout, gathered otherwise
         passGatherPrev = packedLayout;
-        float[] gathered = packedLayout ? buffer(Keys.PREV, N * DH) : null;
-        float[] between = L > 1 ? buffer(Keys.DBETWEEN, N * DH) : null;
+        float[] gathered = packedLayout ? buffer(Keys.PREV, N * DS) : null;
+        float[] between = L > 1 ? buffer(Keys.DBETWEEN, N * DS) : null;
         final int stateRows = B + N + (D - 1) * B;
         for (int k = L - 1; k >= 0; k--) {
-            int in = k == 0 ? I : DH;
+            int in = k == 0 ? I : DS;
             passLayer = k;
             passIn = in;
             passDout = k == L - 1 ? douts : between;
             passGates = buffer(actKey[k], N * DGH);
-            passStates = buffer(stateKey[k], stateRows * DH);
+            passStates = buffer(stateKey[k], stateRows * DS);
+            passR = projSize > 0 ? buffer(projKey[k], N * DH) : null;
             passCells = cell == CellType.LSTM ? buffer(cellKey[k], stateRows * DH) : null;
             passHn = cell == CellType.GRU ? buffer(hnKey[k], N * DH) : null;
-            loadStates(passDh, 0, dhN, k);
+            loadStates(passDh, 0, dhN, k, S);
             if (passDc != null) {
-                loadStates(passDc, 0, dcN, k);
+                loadStates(passDc, 0, dcN, k, H);
             }
             probe.beginLayer(k, in);
             long packStart = probe.start(Phase.WEIGHT_PACKING);
             for (int d = 0; d < D; d++) {
-                packRecBack[d] = pack(packRecBack[d], false, GH, H, whh[k * D + d], 0, H);
+                packRecBack[d] = pack(packRecBack[d], false, GH, S, whh[k * D + d], 0, S);
+                if (projSize > 0) {
+                    packProjBack[d] = pack(packProjBack[d], false, S, H, whr[k * D + d], 0, H);
+                }
             }
             probe.end(Phase.WEIGHT_PACKING, packStart);
             long loopStart = probe.on() ? System.nanoTime() : 0L;
@@ -1176,30 +1347,30 @@ public final class RecurrentLayer {
             if (probe.on()) {
                 probe.loop(System.nanoTime() - loopStart);
             }
-            storeStates(passDh, false, res.dh0, k);
+            storeStates(passDh, false, res.dh0, k, S);
             if (passDc != null) {
-                storeStates(passDc, false, res.dc0, k);
+                storeStates(passDc, false, res.dc0, k, H);
             }
 
             if (passGatherPrev) {
                 passPrev = gathered;
                 passPrevOff[0] = 0;
-                passPrevOff[1] = H;
+                passPrevOff[1] = S;
             } else {
                 // forward: step t's previous state is row t*B + b; reverse: row (t+2)*B + b
                 passPrev = passStates;
                 passPrevOff[0] = 0;
-                passPrevOff[1] = 2 * B * DH + H;
+                passPrevOff[1] = 2 * B * DS + S;
             }
             if (k == 0) {
                 passLayerIn = buffer(Keys.X_SAVED, N * I);
                 passLayerInOff = 0;
             } else if (savedDropout) {
-                passLayerIn = buffer(dropKey[k - 1], N * DH);
+                passLayerIn = buffer(dropKey[k - 1], N * DS);
                 passLayerInOff = 0;
             } else {
-                passLayerIn = buffer(stateKey[k - 1], stateRows * DH);
-                passLayerInOff = B * DH;
+                passLayerIn = buffer(stateKey[k - 1], stateRows * DS);
+                passLayerInOff = B * DS;
             }
             packStart = probe.start(Phase.WEIGHT_PACKING);
             float[] wStacked = stackedInputWeights(k, in);
@@ -1212,7 +1383,7 @@ public final class RecurrentLayer {
             }
             probe.end(Phase.WEIGHT_PACKING, packStart);
             passDx = k == 0 ? dxRows : between;
-            long gradFlops = 2L * N * DGH * (H + 2L * in);
+            long gradFlops = 2L * N * DGH * (S + 2L * in) + (projSize > 0 ? 2L * N * DS * H : 0);
             long gradStart = probe.start(Phase.WEIGHT_GRADIENT);
             runPhase(gradientJob, team.size() > 1 && gradFlops >= minFlopsPerRun);
             probe.end(Phase.WEIGHT_GRADIENT, gradStart);
@@ -1239,6 +1410,10 @@ public final class RecurrentLayer {
             final int steps = layoutSteps;
             final int u0 = ThreadTeam.split(hiddenSize, unitBlock, worker, workers);
             final int u1 = ThreadTeam.split(hiddenSize, unitBlock, worker + 1, workers);
+            if (projSize > 0) {
+                runProjected(worker, workers, steps, u0, u1);
+                return;
+            }
             // only the worker owning unit 0 times the steps (LayerProbe)
             final boolean timed = u0 == 0 && u0 < u1 && probe.on();
             for (int s = 0; s < steps; s++) {
@@ -1263,6 +1438,62 @@ public final class RecurrentLayer {
                     probe.step(System.nanoTime() - t2, t1 - t0);
                 }
             }
+        }
+
+        /**
+         * The loop with projections. Per step: each worker sums dL/dh_t (output plus recurrent
+         * gradient, saved for dW_hr) over its columns of P; then, for its hidden units, forms
+         * {@code dr_t = dh_t·W_hr} and runs the gate backward; then its columns of
+         * {@code dh_{t-1} = dG_t·W_hh}. Two barriers per step.
+         */
+        private void runProjected(int worker, int workers, int steps, int u0, int u1) {
+            final int p0 = ThreadTeam.split(projSize, projGranule(), worker, workers);
+            final int p1 = ThreadTeam.split(projSize, projGranule(), worker + 1, workers);
+            for (int s = 0; s < steps; s++) {
+                int tf = steps - 1 - s;
+                if (p0 < p1) {
+                    totalGradient(0, tf, p0, p1);
+                    if (directions == 2) {
+                        totalGradient(1, s, p0, p1);
+                    }
+                }
+                sync(workers);
+                if (u0 < u1) {
+                    projectedKernels(0, tf, u0, u1);
+                    if (directions == 2) {
+                        projectedKernels(1, s, u0, u1);
+                    }
+                }
+                sync(workers);
+                if (p0 < p1) {
+                    recurrentGradient(0, tf, p0, p1);
+                    if (directions == 2) {
+                        recurrentGradient(1, s, p0, p1);
+                    }
+                }
+            }
+        }
+
+        /** Projections: dhTotal[rows of step t, columns p0..p1) = dout_t + dh (the recurrent gradient). */
+        private void totalGradient(int d, int t, int p0, int p1) {
+            final int DS = directions * stateSize;
+            final int n = p1 - p0;
+            final int col = d * stateSize + p0;
+            for (int i = 0; i < active[t]; i++) {
+                int row = (rowStart[t] + i) * DS + col;
+                System.arraycopy(passDout, row, passDhTotal, row, n);
+                Blas1.axpy(n, 1f, passDh, i * DS + col, passDhTotal, row);
+            }
+        }
+
+        /** Projections: dr_t = dhTotal_t·W_hr for units [u0, u1), then the gate backward with dr as its output gradient. */
+        private void projectedKernels(int d, int t, int u0, int u1) {
+            final int H = hiddenSize;
+            final int DH = directions * H;
+            final int DS = directions * stateSize;
+            Sgemm.sgemmPacked(false, active[t], 1f, passDhTotal, rowStart[t] * DS + d * stateSize, DS,
+                    packProjBack[d], u0, u1, 0f, passDr, d * H, DH);
+            kernels(d, t, u0, u1);
         }
 
         private void kernels(int d, int t, int u0, int u1) {
@@ -1300,7 +1531,16 @@ public final class RecurrentLayer {
             final float[] states = passStates;
             switch (cell) {
                 case LSTM -> {
-                    if (linear) {
+                    if (projSize > 0) {
+                        // the whole gradient of r_t is in dr (one row per sequence); the recurrent input is zero
+                        if (linear) {
+                            IdentityGateKernels.lstmBackward(m, n, act, offG, dG, offG, H, DGH, passCells, offPrev,
+                                    passCells, offCur, passDr, offDh, passZeros, offDh, passDc, offDh, DH);
+                        } else {
+                            GateKernels.lstmBackward(m, n, act, offG, dG, offG, H, DGH, passCells, offPrev,
+                                    passCells, offCur, passDr, offDh, passZeros, offDh, passDc, offDh, DH);
+                        }
+                    } else if (linear) {
                         IdentityGateKernels.lstmBackward(m, n, act, offG, dG, offG, H, DGH, passCells, offPrev,
                                 passCells, offCur, dout, offRow, dh, offDh, passDc, offDh, DH);
                     } else {
@@ -1335,7 +1575,10 @@ public final class RecurrentLayer {
             }
         }
 
-        /** dh[rows of step t, units u0..u1) (+)= dG_t · W_hh: the gradient reaching the previous states. */
+        /**
+         * dh[rows of step t, columns u0..u1) (+)= dG_t · W_hh: the gradient reaching the previous
+         * states (columns are hidden units, or with projections columns of P).
+         */
         private void recurrentGradient(int d, int t, int u0, int u1) {
             final int H = hiddenSize;
             final int GH = gates * H;
@@ -1343,7 +1586,7 @@ public final class RecurrentLayer {
             // GRU's dL/dh_{t-1} has a direct term dh*z that the kernel leaves in dh; the GEMM adds to it
             final float beta = cell == CellType.GRU ? 1f : 0f;
             Sgemm.sgemmPacked(false, active[t], 1f, passDG, rowStart[t] * DGH + d * GH, DGH, packRecBack[d], u0, u1,
-                    beta, passDh, d * H, directions * H);
+                    beta, passDh, d * stateSize, directions * stateSize);
         }
     }
 
@@ -1356,6 +1599,8 @@ public final class RecurrentLayer {
             final int GH = gates * H;
             final int D = directions;
             final int DH = D * H;
+            final int S = stateSize;
+            final int DS = D * S;
             final int DGH = D * GH;
             final int in = passIn;
             final int k = passLayer;
@@ -1375,8 +1620,21 @@ public final class RecurrentLayer {
                 int a = Math.max(m0, d * GH);
                 int b = Math.min(m1, (d + 1) * GH);
                 if (b > a) {
-                    Sgemm.sgemm(true, false, b - a, H, N, 1f, dG, a, DGH, passPrev, passPrevOff[d], DH,
-                            1f, gWhh[k * D + d], (a - d * GH) * H, H);
+                    Sgemm.sgemm(true, false, b - a, S, N, 1f, dG, a, DGH, passPrev, passPrevOff[d], DS,
+                            1f, gWhh[k * D + d], (a - d * GH) * S, S);
+                }
+            }
+            if (projSize > 0) {
+                // projections: dW_hr += dHᵀ·R over all rows, split by rows of W_hr of all directions
+                final int q0 = ThreadTeam.split(DS, GATE_ROW_GRANULE, worker, workers);
+                final int q1 = ThreadTeam.split(DS, GATE_ROW_GRANULE, worker + 1, workers);
+                for (int d = 0; d < D; d++) {
+                    int a = Math.max(q0, d * S);
+                    int b = Math.min(q1, (d + 1) * S);
+                    if (b > a) {
+                        Sgemm.sgemm(true, false, b - a, H, N, 1f, passDhTotal, a, DS, passR, d * H, DH,
+                                1f, gWhr[k * D + d], (a - d * S) * H, H);
+                    }
                 }
             }
             if (m1 > m0) {
@@ -1429,7 +1687,7 @@ public final class RecurrentLayer {
 
         /** Copies each row's previous state (both directions) into row r of the gathered buffer, rows [r0, r1). */
         private void gatherPrevious(int r0, int r1) {
-            final int H = hiddenSize;
+            final int H = stateSize;
             final int DH = directions * H;
             final int B = layoutB;
             final float[] states = passStates;
@@ -1565,10 +1823,11 @@ public final class RecurrentLayer {
     /**
      * Layer k's initial states from {@code init} ({@code [D*L, B, H]}, caller order; null =
      * zeros) into a {@code [·, D*H]} buffer: direction 0 in rows {@code 0..B-1}, direction 1 in
-     * rows {@code reverseBase + i}, each in its own columns, by sorted row.
+     * rows {@code reverseBase + i}, each in its own columns, by sorted row. {@code H} is
+     * {@code width}: the hidden size, or P for the hidden states of a layer with projections.
      */
-    private void loadStates(float[] dst, int reverseBase, float[] init, int k) {
-        final int H = hiddenSize;
+    private void loadStates(float[] dst, int reverseBase, float[] init, int k, int width) {
+        final int H = width;
         final int DH = directions * H;
         final int B = layoutB;
         for (int d = 0; d < directions; d++) {
@@ -1588,10 +1847,10 @@ public final class RecurrentLayer {
      * Layer k's final states into {@code dst} ({@code [D*L, B, H]}, caller order). With
      * {@code perStep}, {@code src} is a saved h/c buffer and each sequence's final state is its
      * own last step's row (the reverse direction's is step 0's); otherwise {@code src} holds one
-     * row per sorted sequence.
+     * row per sorted sequence. {@code H} is {@code width}, as in {@link #loadStates}.
      */
-    private void storeStates(float[] src, boolean perStep, float[] dst, int k) {
-        final int H = hiddenSize;
+    private void storeStates(float[] src, boolean perStep, float[] dst, int k, int width) {
+        final int H = width;
         final int DH = directions * H;
         final int B = layoutB;
         for (int d = 0; d < directions; d++) {
@@ -1615,7 +1874,7 @@ public final class RecurrentLayer {
 
     /** dst = src ⊙ mask over the pass's real rows of a {@code [N, D*H]} matrix ({@code src} from srcOff). */
     private void applyDropout(float[] src, int srcOff, float[] dst, long layerKey) {
-        final int DH = directions * hiddenSize;
+        final int DH = directions * stateSize;
         final int threshold = dropThreshold();
         final float scale = dropScale();
         for (int t = 0; t < layoutSteps; t++) {
@@ -1653,6 +1912,7 @@ public final class RecurrentLayer {
     // helpers
 
     private void clearPassRefs() {
+        passR = null;
         passX = null;
         passDout = null;
         passDx = null;
@@ -1689,6 +1949,27 @@ public final class RecurrentLayer {
     /** The dimension names of state tensors (a constant: messages are built only on failure). */
     private String stateDims() {
         return directions == 2 ? "[2*L, B, H]" : "[L, B, H]";
+    }
+
+    /** The dimension names of hidden-state tensors (h0, dhN): P in place of H with projections. */
+    private String hiddenStateDims() {
+        if (projSize == 0) {
+            return stateDims();
+        }
+        return directions == 2 ? "[2*L, B, P]" : "[L, B, P]";
+    }
+
+    /** The dimension names of the output (gradient) tensor (constants: no allocation per pass). */
+    private String outDims() {
+        if (projSize > 0) {
+            return directions == 2 ? "[T, B, 2*P]" : "[T, B, P]";
+        }
+        return directions == 2 ? "[T, B, 2*H]" : "[T, B, H]";
+    }
+
+    /** Columns of P per worker in the projection GEMMs: whole panels of the packed W_hrᵀ. */
+    private int projGranule() {
+        return Math.max(1, packProj[0] != null ? packProj[0].panelWidth() : 1);
     }
 
     /**
@@ -1729,6 +2010,7 @@ public final class RecurrentLayer {
     @Override
     public String toString() {
         return "RecurrentLayer[" + cell.cliName() + ", input " + inputSize + ", hidden " + hiddenSize
+                + (projSize > 0 ? ", proj " + projSize : "")
                 + ", layers " + numLayers + (directions == 2 ? ", bidirectional" : "")
                 + (dropout > 0 ? ", dropout " + dropout : "") + ", threads " + team.size() + "]";
     }
@@ -1739,6 +2021,6 @@ public final class RecurrentLayer {
     /** Workspace keys of buffers shared by all layers (used one layer at a time). */
     private enum Keys {
         GH, BIAS, BHN, WHH_INTERLEAVED, WIH_STACKED, INFER_GATES, INFER_H0, INFER_H1, INFER_C, X_SAVED,
-        DOUT_PACKED, DX_PACKED, PREV, DG, DNX, DH, DC, BSUM, DBETWEEN
+        DOUT_PACKED, DX_PACKED, PREV, DG, DNX, DH, DC, BSUM, DBETWEEN, INFER_R, DH_TOTAL, DR, ZEROS
     }
 }

@@ -578,6 +578,9 @@ public final class RecurrentStream {
             if (layer == null) {
                 throw new IllegalArgumentException("layer: expected a RecurrentLayer, got null");
             }
+            if (layer.projSize() > 0) {
+                throw new IllegalArgumentException("layer: proj_size is not supported by RecurrentStream yet");
+            }
             return new Weights(layer);
         }
 

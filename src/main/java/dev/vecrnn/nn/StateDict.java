@@ -18,7 +18,10 @@ import java.util.Map;
  * }</pre>
  *
  * <p>A state dict with {@code _reverse} tensors (PyTorch's {@code bidirectional=True}) loads as a
- * bidirectional stack. A state dict of a PyTorch module built with {@code bias=False} (no
+ * bidirectional stack; one with {@code weight_hr_l{k}} tensors (an LSTM built with PyTorch's
+ * {@code proj_size}) as an LSTM with projections, P and H taken from their {@code [P, H]} shape
+ * (other cells reject them, naming the tensor). A state dict of a PyTorch module built with
+ * {@code bias=False} (no
  * {@code bias_*} tensors at all) loads with zero biases; they are ordinary parameters from then
  * on (they receive gradients).
  */
@@ -31,8 +34,8 @@ public final class StateDict {
     }
 
     /**
-     * A layer stack holding copies of the given PyTorch-named tensors; layers, input and hidden
-     * sizes are inferred from the names and shapes.
+     * A layer stack holding copies of the given PyTorch-named tensors; layers, directions, input,
+     * hidden and projection sizes are inferred from the names and shapes.
      *
      * @throws IllegalArgumentException for unknown or missing names, or shapes that do not fit
      *     the cell, naming the tensor, the expected and the actual shape

@@ -19,6 +19,11 @@ import java.util.random.RandomGenerator;
  * fan-in/fan-out and orthogonality are those of one block, not of the stacked matrix. PyTorch's
  * {@code xavier_uniform_} and {@code orthogonal_} applied to the whole {@code weight_hh} would see
  * a {@code [4H, H]} matrix instead; per block is what Keras and most LSTM papers mean.
+ *
+ * <p>An LSTM with projections ({@link RecurrentLayer#projSize()} P &gt; 0) has {@code [H, P]}
+ * gate blocks in {@code weight_hh} and a {@code [P, H]} {@code weight_hr}; every scheme covers
+ * both (rectangular blocks: semi-orthogonal, a rectangular identity), drawing for
+ * {@code weight_hr} after the biases of its layer and direction, PyTorch's parameter order.
  */
 public final class Init {
     private Init() {}
@@ -85,7 +90,7 @@ public final class Init {
 
     /**
      * PyTorch's default for {@code nn.RNN/LSTM/GRU}: every weight and bias independently uniform
-     * in {@code [-1/sqrt(H), 1/sqrt(H)]}.
+     * in {@code [-1/sqrt(H), 1/sqrt(H)]} (also {@code weight_hr} with projections).
      */
     public static void pytorchDefault(RecurrentLayer layer, RandomGenerator rng) {
         check(layer, rng);
@@ -107,6 +112,11 @@ public final class Init {
             xavierBlocks(layer, layer.parameter("weight_hh_l" + k), rng);
             zero(layer.parameter("bias_ih_l" + k));
             zero(layer.parameter("bias_hh_l" + k));
+            if (layer.projSize() > 0) {
+                // one [P, H] map: fan-in H, fan-out P
+                Parameter whr = layer.parameter("weight_hr_l" + k);
+                uniform(whr.value(), 0, whr.size(), Math.sqrt(6.0 / (layer.hiddenSize() + layer.projSize())), rng);
+            }
         }
     }
 
@@ -119,14 +129,30 @@ public final class Init {
     public static void orthogonal(RecurrentLayer layer, RandomGenerator rng) {
         check(layer, rng);
         int h = layer.hiddenSize();
+        int p = layer.projSize();
         for (String k : layerSuffixes(layer)) {
             xavierBlocks(layer, layer.parameter("weight_ih_l" + k), rng);
             float[] whh = layer.parameter("weight_hh_l" + k).value();
             for (int g = 0; g < layer.cell().gates(); g++) {
-                orthogonalMatrix(h, rng, whh, g * h * h, h);
+                if (p == 0) {
+                    orthogonalMatrix(h, rng, whh, g * h * h, h);
+                } else {
+                    // [H, P]: the first P columns of an H x H orthogonal matrix (orthonormal columns)
+                    float[] q = new float[h * h];
+                    orthogonalMatrix(h, rng, q, 0, h);
+                    for (int r = 0; r < h; r++) {
+                        System.arraycopy(q, r * h, whh, g * h * p + r * p, p);
+                    }
+                }
             }
             zero(layer.parameter("bias_ih_l" + k));
             zero(layer.parameter("bias_hh_l" + k));
+            if (p > 0) {
+                // [P, H]: the first P rows of an H x H orthogonal matrix (orthonormal rows)
+                float[] q = new float[h * h];
+                orthogonalMatrix(h, rng, q, 0, h);
+                System.arraycopy(q, 0, layer.parameter("weight_hr_l" + k).value(), 0, p * h);
+            }
         }
     }
 
@@ -147,6 +173,7 @@ public final class Init {
             throw new IllegalArgumentException("identity scale must be finite, got " + scale);
         }
         int h = layer.hiddenSize();
+        int s = layer.stateSize(); // columns of weight_hh: P with projections, else H
         for (String k : layerSuffixes(layer)) {
             float[] wih = layer.parameter("weight_ih_l" + k).value();
             for (int i = 0; i < wih.length; i++) {
@@ -155,12 +182,20 @@ public final class Init {
             float[] whh = layer.parameter("weight_hh_l" + k).value();
             Arrays.fill(whh, 0f);
             for (int g = 0; g < layer.cell().gates(); g++) {
-                for (int i = 0; i < h; i++) {
-                    whh[g * h * h + i * h + i] = (float) scale;
+                for (int i = 0; i < s; i++) {
+                    whh[g * h * s + i * s + i] = (float) scale;
                 }
             }
             zero(layer.parameter("bias_ih_l" + k));
             zero(layer.parameter("bias_hh_l" + k));
+            if (layer.projSize() > 0) {
+                // [P, H]: h keeps the first P units of o ⊙ tanh(c)
+                float[] whr = layer.parameter("weight_hr_l" + k).value();
+                Arrays.fill(whr, 0f);
+                for (int i = 0; i < s; i++) {
+                    whr[i * h + i] = 1f;
+                }
+            }
         }
     }
 

@@ -78,10 +78,10 @@ public final class Trainer {
 
     private final int seqLen;
     private final Batch batch;
-    private final float[] dOut;    // [k, B, H] gradient of the chunk's (or sequence's) outputs
+    private final float[] dOut;    // [k, B, O] gradient of the chunk's (or sequence's) outputs, O = layer.outputSize()
     private final float[] xChunk;  // [k, B, I] input of one chunk; null without truncation
-    private final float[] h0;      // [L, B, H] state carried into the next chunk; null without truncation
-    private final float[] c0;      // [L, B, H] LSTM cell state carried likewise, else null
+    private final float[] h0;      // [D*L, B, H] (P with projections) state carried into the next chunk; null without truncation
+    private final float[] c0;      // [D*L, B, H] LSTM cell state carried likewise, else null
 
     private long step;
     private double lastLoss = Double.NaN;
@@ -99,13 +99,13 @@ public final class Trainer {
         this.truncation = b.truncation == 0 ? seqLen : b.truncation;
         this.parameters = parameters;
         this.batch = task.newBatch(batchSize);
-        int hidden = layer.hiddenSize();
-        int states = layer.numLayers() * batchSize * hidden;
-        this.dOut = new float[truncation * batchSize * hidden];
+        // the head reads the layer's outputs: D*H features, D*P with projections
+        int slots = layer.numDirections() * layer.numLayers() * batchSize;
+        this.dOut = new float[truncation * batchSize * layer.outputSize()];
         boolean truncated = truncation < seqLen;
         this.xChunk = truncated ? new float[truncation * batchSize * task.inputSize()] : null;
-        this.h0 = truncated ? new float[states] : null;
-        this.c0 = truncated && layer.cell() == CellType.LSTM ? new float[states] : null;
+        this.h0 = truncated ? new float[slots * layer.stateSize()] : null;
+        this.c0 = truncated && layer.cell() == CellType.LSTM ? new float[slots * layer.hiddenSize()] : null;
         task.seek(0);
     }
 
@@ -231,12 +231,14 @@ public final class Trainer {
             // a local, so that building twice never shares one head between two trainers
             LossHead lossHead = head;
             if (lossHead == null) {
-                lossHead = new LossHead(new Dense("head", layer.hiddenSize(), task.outputSize()), task.lossKind());
+                lossHead = new LossHead(new Dense("head", layer.outputSize(), task.outputSize()), task.lossKind());
             } else {
                 Dense d = head.dense();
-                if (d.inputSize() != layer.hiddenSize() || d.outputSize() != task.outputSize()) {
+                if (d.inputSize() != layer.outputSize() || d.outputSize() != task.outputSize()) {
                     throw new IllegalArgumentException("head maps " + d.inputSize() + " -> " + d.outputSize()
-                            + " features, expected hidden size " + layer.hiddenSize() + " -> task outputs "
+                            + " features, expected the layer's output size " + layer.outputSize() + " (hidden size "
+                            + layer.hiddenSize() + (layer.projSize() > 0 ? ", proj size " + layer.projSize() : "")
+                            + (layer.bidirectional() ? ", bidirectional" : "") + ") -> task outputs "
                             + task.outputSize());
                 }
                 if (head.kind() != task.lossKind()) {

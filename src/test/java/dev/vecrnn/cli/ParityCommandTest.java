@@ -218,4 +218,48 @@ class ParityCommandTest {
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("'dout'").contains("[7, 5, 18]");
     }
+
+    private static final String PROJ = "lstm_proj_l1_t6b3i7h13p5";
+
+    @Test
+    void projectedLstmStatesHaveTheProjectionSize() throws IOException {
+        // h0 of the unprojected size [1, 3, 13] where the weight_hr_l0 [5, 13] weights need [1, 3, 5]
+        Run r = backward("lstm", fx(PROJ + ".weights.safetensors"),
+                inputsWith(PROJ, "h0", Tensor.of(new float[3 * 13], 1, 3, 13)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'h0'").contains("[1, 3, 13]").contains("[1, 3, 5]");
+
+        r = backward("lstm", fx(PROJ + ".weights.safetensors"),
+                inputsWith(PROJ, "dh_n", Tensor.of(new float[3 * 13], 1, 3, 13)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'dh_n'").contains("[1, 3, 5]");
+
+        r = backward("lstm", fx(PROJ + ".weights.safetensors"),
+                inputsWith(PROJ, "dout", Tensor.of(new float[6 * 3 * 13], 6, 3, 13)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'dout'").contains("[6, 3, 5]");
+
+        // c0 keeps the cell size
+        r = backward("lstm", fx(PROJ + ".weights.safetensors"),
+                inputsWith(PROJ, "c0", Tensor.of(new float[3 * 5], 1, 3, 5)), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("'c0'").contains("[1, 3, 13]");
+    }
+
+    @Test
+    void projectionWeightsForAnotherCellAreRejected() throws IOException {
+        Map<String, Tensor> w = SafeTensors.read(fx("gru_l1_t9b3i7h13.weights.safetensors"));
+        w.put("weight_hr_l0", Tensor.of(new float[5 * 13], 5, 13));
+        Path bad = tmp.resolve("w.safetensors");
+        SafeTensors.write(bad, w);
+        Run r = backward("gru", bad, fx("gru_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("weight_hr_l0").contains("lstm");
+
+        // and a projected lstm's weights are no gru's
+        r = backward("gru", fx(PROJ + ".weights.safetensors"), fx(PROJ + ".inputs.safetensors"),
+                tmp.resolve("o.safetensors"));
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("weight_hr_l0");
+    }
 }

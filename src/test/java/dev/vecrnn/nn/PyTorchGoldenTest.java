@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * own float32 results, and float64 results from the same weights and inputs) is run in-process
  * and through the {@code vecrnn forward|backward} command line: one- and bidirectional stacks,
  * full-length and variable-length batches (the fixture's {@code lengths} tensor; PyTorch ran
- * them as packed sequences, {@code enforce_sorted=False}).
+ * them as packed sequences, {@code enforce_sorted=False}), and LSTMs with projections
+ * ({@code proj_size}, the {@code lstm_proj_*} fixtures).
  *
  * <p>Tolerances. Outputs: {@code |Δ| ≤ 1e-4 + 1e-4·|ref|} elementwise. Gradients, against their
  * tensor's scale: {@code |Δ| ≤ 1e-5 + 1e-3·max|ref|} — weight gradients are sums over T·B terms
@@ -60,7 +61,7 @@ class PyTorchGoldenTest {
         for (JsonNode f : manifest.path("fixtures")) {
             out.add(Arguments.of(f.path("name").asText(), f.path("cell").asText()));
         }
-        assertThat(out).hasSizeGreaterThanOrEqualTo(52);
+        assertThat(out).hasSizeGreaterThanOrEqualTo(60);
         return out.stream();
     }
 
@@ -76,6 +77,7 @@ class PyTorchGoldenTest {
         int B = x.dim(1);
         int L = layer.numDirections() * layer.numLayers(); // state slices, PyTorch's D*L
         int H = layer.hiddenSize();
+        int S = layer.stateSize(); // h: P with projections (proj_size), else H
         int out = layer.outputSize();
         int[] lengths = in.containsKey("lengths") ? in.get("lengths").toInts() : null;
         float[] h0 = in.containsKey("h0") ? in.get("h0").toFloats() : null;
@@ -88,7 +90,7 @@ class PyTorchGoldenTest {
         float[] inferOut = inferred.out().clone();
         ForwardResult f = layer.forward(x.toFloats(), T, B, lengths, h0, c0);
         ours.put("out", java.util.Arrays.copyOf(f.out(), T * B * out));
-        ours.put("h_n", java.util.Arrays.copyOf(f.hN(), L * B * H));
+        ours.put("h_n", java.util.Arrays.copyOf(f.hN(), L * B * S));
         if (cell == CellType.LSTM) {
             ours.put("c_n", java.util.Arrays.copyOf(f.cN(), L * B * H));
         }
@@ -99,7 +101,7 @@ class PyTorchGoldenTest {
             ours.put("grad." + p.name(), p.grad().clone());
         }
         ours.put("grad.x", java.util.Arrays.copyOf(g.dx(), x.toFloats().length));
-        ours.put("grad.h0", java.util.Arrays.copyOf(g.dh0(), L * B * H));
+        ours.put("grad.h0", java.util.Arrays.copyOf(g.dh0(), L * B * S));
         if (cell == CellType.LSTM) {
             ours.put("grad.c0", java.util.Arrays.copyOf(g.dc0(), L * B * H));
         }

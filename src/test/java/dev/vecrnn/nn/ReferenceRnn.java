@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * An independent, deliberately plain double-precision implementation of the forward pass of a
  * PyTorch-style RNN/LSTM/GRU stack (uni- or bidirectional, full or variable-length sequences,
- * optional fixed dropout masks): per sequence, per timestep, per unit, dot products written
+ * optional fixed dropout masks, LSTM projections {@code h = W_hr·(o ⊙ tanh c)}): per sequence, per timestep, per unit, dot products written
  * out, PyTorch's formulas verbatim. Gradients are taken from it by central finite differences
  * ({@link #numericGradient}); in double, with step 1e-5, their error (~1e-10 truncation plus ~1e-11
  * rounding, relative to the loss scale) is far below float32 rounding, so they serve as the
@@ -16,6 +16,8 @@ final class ReferenceRnn {
     final CellType cell;
     final int inputSize;
     final int hiddenSize;
+    /** Size of h: the projection size P, or H without projections. */
+    final int stateSize;
     final int numLayers;
     final int directions;
     final boolean identity;
@@ -26,6 +28,7 @@ final class ReferenceRnn {
         this.cell = layer.cell();
         this.inputSize = layer.inputSize();
         this.hiddenSize = layer.hiddenSize();
+        this.stateSize = layer.stateSize();
         this.numLayers = layer.numLayers();
         this.directions = layer.numDirections();
         this.identity = identity;
@@ -50,10 +53,11 @@ final class ReferenceRnn {
      */
     Output forward(double[] x, int T, int B, int[] lengths, double[] h0, double[] c0, float[][] masks) {
         int H = hiddenSize;
+        int S = stateSize;
         int L = numLayers;
         int D = directions;
-        int DH = D * H;
-        double[] hN = new double[D * L * B * H];
+        int DH = D * S;
+        double[] hN = new double[D * L * B * S];
         double[] cN = cell == CellType.LSTM ? new double[D * L * B * H] : null;
         double[] in = x;
         int inSize = inputSize;
@@ -65,13 +69,16 @@ final class ReferenceRnn {
                 double[] whh = params.get("weight_hh_l" + suffix);
                 double[] bih = params.get("bias_ih_l" + suffix);
                 double[] bhh = params.get("bias_hh_l" + suffix);
+                double[] whr = params.get("weight_hr_l" + suffix);
                 int slot = k * D + d;
                 for (int b = 0; b < B; b++) {
                     int len = lengths == null ? T : lengths[b];
-                    double[] h = new double[H];
+                    double[] h = new double[S];
                     double[] c = new double[H];
+                    for (int u = 0; u < S; u++) {
+                        h[u] = h0 == null ? 0 : h0[(slot * B + b) * S + u];
+                    }
                     for (int u = 0; u < H; u++) {
-                        h[u] = h0 == null ? 0 : h0[(slot * B + b) * H + u];
                         c[u] = c0 == null ? 0 : c0[(slot * B + b) * H + u];
                     }
                     for (int s = 0; s < len; s++) {
@@ -79,11 +86,18 @@ final class ReferenceRnn {
                         double[] hNew = new double[H];
                         double[] cNew = new double[H];
                         step(wih, whh, bih, bhh, in, (t * B + b) * inSize, inSize, h, c, hNew, cNew);
+                        if (whr != null) {
+                            double[] projected = new double[S];
+                            for (int p = 0; p < S; p++) {
+                                projected[p] = dot(whr, p, H, hNew, 0);
+                            }
+                            hNew = projected;
+                        }
                         h = hNew;
                         c = cNew;
-                        System.arraycopy(h, 0, out, (t * B + b) * DH + d * H, H);
+                        System.arraycopy(h, 0, out, (t * B + b) * DH + d * S, S);
                     }
-                    System.arraycopy(h, 0, hN, (slot * B + b) * H, H);
+                    System.arraycopy(h, 0, hN, (slot * B + b) * S, S);
                     if (cN != null) {
                         System.arraycopy(c, 0, cN, (slot * B + b) * H, H);
                     }
@@ -100,10 +114,14 @@ final class ReferenceRnn {
         return new Output(in, hN, cN);
     }
 
-    /** One cell step of one sequence: {@code hNew}, {@code cNew} from input row {@code in[xo..]} and {@code h}, {@code c}. */
+    /**
+     * One cell step of one sequence: {@code hNew}, {@code cNew} from input row {@code in[xo..]}
+     * and {@code h}, {@code c}; with projections {@code hNew} is the unprojected {@code o ⊙ tanh c}.
+     */
     private void step(double[] wih, double[] whh, double[] bih, double[] bhh, double[] in, int xo, int inSize,
                       double[] h, double[] c, double[] hNew, double[] cNew) {
         int H = hiddenSize;
+        int S = stateSize;
         for (int u = 0; u < H; u++) {
             switch (cell) {
                 case RNN_TANH, RNN_RELU -> {
@@ -114,7 +132,7 @@ final class ReferenceRnn {
                     double[] g = new double[4];
                     for (int q = 0; q < 4; q++) {
                         int row = q * H + u;
-                        g[q] = dot(wih, row, inSize, in, xo) + bih[row] + dot(whh, row, H, h, 0) + bhh[row];
+                        g[q] = dot(wih, row, inSize, in, xo) + bih[row] + dot(whh, row, S, h, 0) + bhh[row];
                     }
                     double i = sigmoid(g[0]);
                     double f = sigmoid(g[1]);
