@@ -873,7 +873,7 @@ public final class RecurrentLayer {
         lastWasInfer = !training;
         layout(T, B, lengths);
         final int N = layoutRows;
-        probe.beginPass(cell.cliName(), training ? "forward" : "infer", L, D, T, B, N, I, H, gates);
+        probe.beginPass(cell.cliName(), training ? "forward" : "infer", L, D, T, B, N, I, H, stateSize, gates);
         final boolean drop = training && dropout > 0 && L > 1;
         final long dropKeyBase = drop ? passKey(dropoutSeed, dropoutPasses++) : 0;
 
@@ -1360,7 +1360,7 @@ public final class RecurrentLayer {
         } else if (dcN != null) {
             throw new IllegalArgumentException("dcN: only an lstm has a cell state; pass null for " + cell.cliName());
         }
-        probe.beginPass(cell.cliName(), "backward", L, D, T, B, N, I, H, gates);
+        probe.beginPass(cell.cliName(), "backward", L, D, T, B, N, I, H, stateSize, gates);
         BackwardResult res = bwdResult;
         res.dx = exact(res.dx, T * B * I);
         res.dh0 = exact(res.dh0, SL * B * S);

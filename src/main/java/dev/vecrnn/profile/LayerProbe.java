@@ -33,6 +33,8 @@ public final class LayerProbe {
     private int rows;
     private int inputSize;
     private int hiddenSize;
+    /** The recurrent state's width: the projection size P of an LSTM with projections, else H. */
+    private int stateSize;
     private int gates;
     private int layer;
     private int in;
@@ -58,7 +60,7 @@ public final class LayerProbe {
      * @param rows the real rows, the sum of the sequence lengths
      */
     public void beginPass(String cell, String pass, int layers, int directions, int steps, int batch, int rows,
-                          int inputSize, int hiddenSize, int gates) {
+                          int inputSize, int hiddenSize, int stateSize, int gates) {
         on = Profiling.listening();
         if (!on) {
             return;
@@ -75,6 +77,7 @@ public final class LayerProbe {
         this.rows = rows;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
+        this.stateSize = stateSize;
         this.gates = gates;
         passFlops = 0;
         if (events) {
@@ -170,10 +173,14 @@ public final class LayerProbe {
     /** Exact flops of {@code phase} in the current layer (see {@link Phase}). */
     long flops(Phase phase) {
         long dgh = (long) directions * gates * hiddenSize;
+        // with projections (stateSize P < H) W_hh is [G*H, P], and the weight gradients include
+        // dW_hr [P, H]; the per-step projection products themselves run inside the time loop
+        // untimed, so they count under its overhead, not here
+        long projection = stateSize == hiddenSize ? 0L : 2L * rows * directions * stateSize * hiddenSize;
         return switch (phase) {
             case INPUT_PROJECTION -> 2L * rows * dgh * in;
-            case RECURRENT_GEMM, RECURRENT_GEMM_BACKWARD -> 2L * rows * dgh * hiddenSize;
-            case WEIGHT_GRADIENT -> 2L * rows * dgh * (hiddenSize + 2L * in);
+            case RECURRENT_GEMM, RECURRENT_GEMM_BACKWARD -> 2L * rows * dgh * stateSize;
+            case WEIGHT_GRADIENT -> 2L * rows * dgh * (stateSize + 2L * in) + projection;
             default -> 0L;
         };
     }
@@ -224,8 +231,8 @@ public final class LayerProbe {
         int gh = gates * hiddenSize;
         switch (phase) {
             case INPUT_PROJECTION -> gemm(e, rows, directions * gh, in);
-            case RECURRENT_GEMM -> gemm(e, batch, gh, hiddenSize);
-            case RECURRENT_GEMM_BACKWARD -> gemm(e, batch, hiddenSize, gh);
+            case RECURRENT_GEMM -> gemm(e, batch, gh, stateSize);
+            case RECURRENT_GEMM_BACKWARD -> gemm(e, batch, stateSize, gh);
             default -> gemm(e, 0, 0, 0);
         }
     }

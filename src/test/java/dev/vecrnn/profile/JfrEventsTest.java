@@ -127,6 +127,40 @@ class JfrEventsTest {
         assertThat(events.stream().filter(e -> e.getEventType().getName().equals("vecrnn.WeightPacking"))).hasSize(4 * L);
     }
 
+    /**
+     * An LSTM with projections (P < H): the recurrent products multiply by W_hh [4H, P], and the
+     * weight gradients include dW_hr [P, H]; the events' flops and shapes say so.
+     */
+    @Test
+    void projectedLstmCountsItsOwnShapes() throws Exception {
+        int P = 4;
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] x = uniform(rnd, T * B * I);
+        float[] dout = uniform(rnd, T * B * P);
+        Path file = tmp.resolve("proj.jfr");
+        try (ThreadTeam team = new ThreadTeam(1); Recording r = new Recording()) {
+            RecurrentLayer layer = RecurrentLayer.builder(CellType.LSTM, I, H).projSize(P).seed(1).threads(team).build();
+            Profiling.enableAll(r);
+            r.start();
+            layer.forward(x, T, B, null, null);
+            layer.backward(dout, null, null);
+            r.stop();
+            r.dump(file);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().startsWith("vecrnn.")).toList();
+        long gh = 4L * H;
+        RecordedEvent g = one(events, "vecrnn.RecurrentGemm", "forward", 0);
+        assertThat(new long[] {g.getInt("m"), g.getInt("n"), g.getInt("k")}).containsExactly(B, gh, P);
+        assertThat(g.getLong("flops")).isEqualTo(2L * T * B * gh * P);
+        RecordedEvent gb = one(events, "vecrnn.RecurrentGemm", "backward", 0);
+        assertThat(new long[] {gb.getInt("m"), gb.getInt("n"), gb.getInt("k")}).containsExactly(B, P, gh);
+        assertThat(gb.getLong("flops")).isEqualTo(2L * T * B * gh * P);
+        // dW_hh [4H, P], dW_ih [4H, I], dX [T·B, I], dW_hr [P, H], each over T·B rows
+        long wg = 2L * T * B * (gh * P + gh * I + I * gh + (long) P * H);
+        assertThat(one(events, "vecrnn.WeightGradientGemm", "backward", 0).getLong("flops")).isEqualTo(wg);
+    }
+
     private static RecordedEvent one(List<RecordedEvent> events, String name, String pass, int layer) {
         List<RecordedEvent> m = events.stream().filter(e -> e.getEventType().getName().equals(name)
                 && e.getString("pass").equals(pass) && e.getInt("layer") == layer).toList();
