@@ -102,7 +102,7 @@ def main():
     p.add_argument("--mode", required=True, choices=["inference", "training"])
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--warmup-ms", type=float, default=2000)
+    p.add_argument("--warmup-ms", type=float, default=4000)
     p.add_argument("--min-warmup-iters", type=int, default=3)
     p.add_argument("--reps", type=int, default=10)
     p.add_argument("--min-ms", type=float, default=1000)

@@ -76,7 +76,7 @@ public final class DjlRnnTime {
         String mode;
         int threads;
         long seed = 1;
-        double warmupMs = 2000;
+        double warmupMs = 4000;
         int minWarmupIters = 3;
         int reps = 10;
         double minMs = 1000;
