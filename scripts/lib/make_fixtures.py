@@ -61,6 +61,14 @@ PROJ_VARIANTS = (
     ("proj_var_bi_l2_t5b3i6h10p4", 2, 5, 3, 6, 10, 4, True, (1, 5, 4)),
     ("proj_l2_t6b5i19h37p19", 2, 6, 5, 19, 37, 19, False, None),
 )
+# Deeper stacks, one cell each: (cell, suffix, layers, T, B, I, H, bidirectional, lengths or
+# None, proj_size or 0), h0 and dh_n given; kept small for the size budget.
+DEEP_VARIANTS = (
+    ("gru", "deep_var_bi_l3_t6b4i5h6", 3, 6, 4, 5, 6, True, (6, 2, 5, 1), 0),
+    ("rnn_relu", "deep_bi_l3_t5b3i4h5", 3, 5, 3, 4, 5, True, None, 0),
+    ("lstm", "deep_proj_var_bi_l3_t6b3i4h7p3", 3, 6, 3, 4, 7, True, (2, 6, 4), 3),
+    ("rnn_tanh", "deep_var_l4_t6b4i3h5", 4, 6, 4, 3, 5, False, (6, 1, 6, 2), 0),
+)
 # Trained models: layers, T, B, I, H of the fixture (training uses the same T, I, H).
 TRAINED_SHAPE = (2, 12, 4, 5, 12)
 TRAIN_STEPS = 200
@@ -485,6 +493,12 @@ def generate(out_dir):
     for suffix, layers, steps_t, batch, input_size, hidden, proj, bidirectional, lengths in (
             PROJ_VARIANTS):
         entry, size = make_sequence_fixture(out_dir, "lstm", f"lstm_{suffix}", layers, steps_t,
+                                            batch, input_size, hidden, bidirectional, lengths, proj)
+        fixtures.append(entry)
+        total += size
+    for cell, suffix, layers, steps_t, batch, input_size, hidden, bidirectional, lengths, proj in (
+            DEEP_VARIANTS):
+        entry, size = make_sequence_fixture(out_dir, cell, f"{cell}_{suffix}", layers, steps_t,
                                             batch, input_size, hidden, bidirectional, lengths, proj)
         fixtures.append(entry)
         total += size
