@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vecrnn.kernel.FmaPeak;
 import dev.vecrnn.kernel.VectorSupport;
 import dev.vecrnn.nn.CellType;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,23 +24,8 @@ class BenchCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8).trim());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -65,7 +47,7 @@ class BenchCommandTest {
                 new Case("--reps must be >= 1", "bench", "peak", "--reps", "0"),
                 new Case("--rep-ms must be >= 1", "bench", "peak", "--rep-ms", "0"));
         for (Case c : cases) {
-            Run r = run(c.args());
+            CliRun r = run(c.args());
             assertThat(r.code()).as(String.join(" ", c.args())).isEqualTo(2);
             assertThat(r.err()).as(String.join(" ", c.args())).contains(c.expected()).doesNotContain("\n")
                     .doesNotContain("Exception");
@@ -74,24 +56,24 @@ class BenchCommandTest {
 
     @Test
     void unparsableOptionValuesAreUsageErrors() {
-        Run r = run("bench", "rnn", "--reps", "many");
+        CliRun r = run("bench", "rnn", "--reps", "many");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--reps").contains("many");
-        Run unknown = run("bench", "peak", "--bogus");
+        CliRun unknown = run("bench", "peak", "--bogus");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("--bogus");
     }
 
     @Test
     void benchWithoutSubcommandListsThem() {
-        Run r = run("bench");
+        CliRun r = run("bench");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("peak").contains("rnn").contains("scaling").contains("compare-pytorch");
     }
 
     @Test
     void rnnPrintsOneJsonLineWithTheSharedFields() throws Exception {
-        Run r = run("bench", "rnn", "--cell", "gru", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
+        CliRun r = run("bench", "rnn", "--cell", "gru", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
                 "--warmup-ms", "0", "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out().trim());
@@ -118,7 +100,7 @@ class BenchCommandTest {
         }
 
         Path file = tmp.resolve("sub/peak.json");
-        Run r = run("bench", "peak", "--threads-max", "1", "--reps", "2", "--rep-ms", "5", "--out", file.toString());
+        CliRun r = run("bench", "peak", "--threads-max", "1", "--reps", "2", "--rep-ms", "5", "--out", file.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("| threads | median GFLOP/s |").contains("wrote " + file);
         JsonNode j = new ObjectMapper().readTree(file.toFile());
@@ -171,7 +153,7 @@ class BenchCommandTest {
                 "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1"));
         JsonNode py = ChildProcess.jsonResult(ChildProcess.run(args, Map.of("OMP_NUM_THREADS", "1",
                 "OPENBLAS_NUM_THREADS", "1"), List.of()), "torch_rnn_time.py");
-        Run r = run("bench", "rnn", "--cell", "rnn_relu", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
+        CliRun r = run("bench", "rnn", "--cell", "rnn_relu", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
                 "--warmup-ms", "0", "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1");
         JsonNode java = new ObjectMapper().readTree(r.out().trim());
         for (Iterator<String> it = java.fieldNames(); it.hasNext(); ) {

@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,29 +19,14 @@ class CompareCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8).trim());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void tinyAddingRunWritesJsonReportAndPlots() throws Exception {
         Path dir = tmp.resolve("report");
-        Run r = run("compare", "--steps", "30", "--lengths", "10", "--hidden", "8", "--cells", "lstm,rnn_tanh",
+        CliRun r = run("compare", "--steps", "30", "--lengths", "10", "--hidden", "8", "--cells", "lstm,rnn_tanh",
                 "--eval-every", "10", "--seed", "5", "--out", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
 
@@ -121,7 +103,7 @@ class CompareCommandTest {
     @Test
     void copyTaskReportsItsBaselinePerDelay() throws Exception {
         Path dir = tmp.resolve("copy");
-        Run r = run("compare", "--task", "copy", "--lengths", "5,8", "--steps", "4", "--hidden", "6", "--batch", "4",
+        CliRun r = run("compare", "--task", "copy", "--lengths", "5,8", "--steps", "4", "--hidden", "6", "--batch", "4",
                 "--cells", "gru", "--out", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode runs = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).path("runs");
@@ -190,11 +172,11 @@ class CompareCommandTest {
                 new Case("--preset: unknown preset 'huge'", "compare", "--preset", "huge"),
                 new Case("--lengths: T for adding must be in [2, 100000], got 1", "compare", "--lengths", "50,1"));
         for (Case c : cases) {
-            Run r = run(c.args());
+            CliRun r = run(c.args());
             assertThat(r.code()).as(String.join(" ", c.args())).isEqualTo(2);
             assertThat(r.err()).as(String.join(" ", c.args())).contains(c.expected()).doesNotContain("Exception");
         }
-        Run notANumber = run("compare", "--steps", "many");
+        CliRun notANumber = run("compare", "--steps", "many");
         assertThat(notANumber.code()).isEqualTo(2);
         assertThat(notANumber.err()).contains("--steps").contains("many");
     }

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vecrnn.io.SafeTensors;
 import dev.vecrnn.io.Tensor;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,22 +24,11 @@ class ParityCommandTest {
         fixtures = Path.of(ParityCommandTest.class.getResource("/fixtures/manifest.json").toURI()).getParent();
     }
 
-    record Run(int code, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute(args);
-        } finally {
-            System.setErr(old);
-        }
-        return new Run(code, buf.toString(StandardCharsets.UTF_8).trim());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private Run backward(String cell, Path weights, Path inputs, Path out) {
+    private CliRun backward(String cell, Path weights, Path inputs, Path out) {
         return run("backward", "--cell", cell, "--weights", weights.toString(), "--inputs", inputs.toString(),
                 "--out", out.toString(), "--threads", "1");
     }
@@ -66,7 +52,7 @@ class ParityCommandTest {
     @Test
     void weightsOfAnotherCellAreRejectedNamingTheTensorAndShapes() {
         Path out = tmp.resolve("o.safetensors");
-        Run r = backward("gru", fx("lstm_l1_t9b3i7h13.weights.safetensors"), fx("lstm_l1_t9b3i7h13.inputs.safetensors"), out);
+        CliRun r = backward("gru", fx("lstm_l1_t9b3i7h13.weights.safetensors"), fx("lstm_l1_t9b3i7h13.inputs.safetensors"), out);
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).doesNotContain("\n").contains("weight_").contains("[52, ").containsIgnoringCase("expected");
         assertThat(out).doesNotExist();
@@ -74,7 +60,7 @@ class ParityCommandTest {
 
     @Test
     void missingInputIsNamed() throws IOException {
-        Run r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+        CliRun r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
                 inputsWith("lstm_l1_t9b3i7h13", "dout", null), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("missing tensor 'dout'");
@@ -82,7 +68,7 @@ class ParityCommandTest {
 
     @Test
     void misshapenInputNamesExpectedAndActualShape() throws IOException {
-        Run r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+        CliRun r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
                 inputsWith("lstm_l1_t9b3i7h13", "x", Tensor.of(new float[9 * 3 * 6], 9, 3, 6)), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("'x'").contains("[9, 3, 6]").contains("[T,B,7]");
@@ -95,7 +81,7 @@ class ParityCommandTest {
 
     @Test
     void unknownInputAndUnknownParameterNamesAreRejected() throws IOException {
-        Run r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
+        CliRun r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"),
                 inputsWith("lstm_l1_t9b3i7h13", "hidden", Tensor.of(new float[1], 1)), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("unknown tensor 'hidden'");
@@ -111,7 +97,7 @@ class ParityCommandTest {
 
     @Test
     void cellStateForACellWithoutOneIsRejected() throws IOException {
-        Run r = run("forward", "--cell", "gru", "--weights", fx("gru_l1_t9b3i7h13.weights.safetensors").toString(),
+        CliRun r = run("forward", "--cell", "gru", "--weights", fx("gru_l1_t9b3i7h13.weights.safetensors").toString(),
                 "--inputs", inputsWith("gru_l1_t9b3i7h13", "c0", Tensor.of(new float[39], 1, 3, 13)).toString(),
                 "--out", tmp.resolve("o.safetensors").toString());
         assertThat(r.code()).isNotZero();
@@ -122,7 +108,7 @@ class ParityCommandTest {
     void aFailedRunLeavesAnExistingOutputFileUntouched() throws IOException {
         Path out = tmp.resolve("keep.safetensors");
         Files.writeString(out, "previous results");
-        Run r = backward("gru", fx("lstm_l1_t9b3i7h13.weights.safetensors"), fx("lstm_l1_t9b3i7h13.inputs.safetensors"), out);
+        CliRun r = backward("gru", fx("lstm_l1_t9b3i7h13.weights.safetensors"), fx("lstm_l1_t9b3i7h13.inputs.safetensors"), out);
         assertThat(r.code()).isNotZero();
         assertThat(Files.readString(out)).isEqualTo("previous results");
         try (var files = Files.list(tmp)) {
@@ -134,7 +120,7 @@ class ParityCommandTest {
     void unreadableWeightsFileIsNamed() throws IOException {
         Path junk = tmp.resolve("junk.safetensors");
         Files.write(junk, new byte[] {1, 2, 3});
-        Run r = backward("lstm", junk, fx("lstm_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
+        CliRun r = backward("lstm", junk, fx("lstm_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("junk.safetensors");
     }
@@ -142,7 +128,7 @@ class ParityCommandTest {
     @Test
     void forwardIgnoresUpstreamGradientsSoOneInputsFileServesBoth() throws IOException {
         Path fwd = tmp.resolve("f.safetensors");
-        Run r = run("forward", "--cell", "lstm", "--weights", fx("lstm_l1_t9b3i7h13.weights.safetensors").toString(),
+        CliRun r = run("forward", "--cell", "lstm", "--weights", fx("lstm_l1_t9b3i7h13.weights.safetensors").toString(),
                 "--inputs", fx("lstm_l1_t9b3i7h13.inputs.safetensors").toString(), "--out", fwd.toString(), "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
         Map<String, Tensor> got = SafeTensors.read(fwd);
@@ -157,7 +143,7 @@ class ParityCommandTest {
 
     @Test
     void unknownCellListsTheValidOnes() {
-        Run r = run("forward", "--cell", "transformer", "--weights", "w", "--inputs", "i", "--out", "o");
+        CliRun r = run("forward", "--cell", "transformer", "--weights", "w", "--inputs", "i", "--out", "o");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("transformer").contains("lstm").contains("gru");
     }
@@ -185,7 +171,7 @@ class ParityCommandTest {
     @Test
     void badLengthsAreNamed() throws IOException {
         Path w = fx(VAR_BI + ".weights.safetensors");
-        Run r = backward("lstm", w, inputsWith(VAR_BI, "lengths", Tensor.ofLongs(new long[] {7, 2, 8, 1, 5}, 5)),
+        CliRun r = backward("lstm", w, inputsWith(VAR_BI, "lengths", Tensor.ofLongs(new long[] {7, 2, 8, 1, 5}, 5)),
                 tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).doesNotContain("\n").contains("lengths[2] = 8").contains("[1, T] = [1, 7]");
@@ -208,7 +194,7 @@ class ParityCommandTest {
 
     @Test
     void bidirectionalStatesNeedTwoSlicesPerLayer() throws IOException {
-        Run r = backward("lstm", fx(VAR_BI + ".weights.safetensors"),
+        CliRun r = backward("lstm", fx(VAR_BI + ".weights.safetensors"),
                 inputsWith(VAR_BI, "h0", Tensor.of(new float[5 * 9], 1, 5, 9)), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("'h0'").contains("[1, 5, 9]").contains("[2, 5, 9]");
@@ -224,7 +210,7 @@ class ParityCommandTest {
     @Test
     void projectedLstmStatesHaveTheProjectionSize() throws IOException {
         // h0 of the unprojected size [1, 3, 13] where the weight_hr_l0 [5, 13] weights need [1, 3, 5]
-        Run r = backward("lstm", fx(PROJ + ".weights.safetensors"),
+        CliRun r = backward("lstm", fx(PROJ + ".weights.safetensors"),
                 inputsWith(PROJ, "h0", Tensor.of(new float[3 * 13], 1, 3, 13)), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("'h0'").contains("[1, 3, 13]").contains("[1, 3, 5]");
@@ -252,7 +238,7 @@ class ParityCommandTest {
         w.put("weight_hr_l0", Tensor.of(new float[5 * 13], 5, 13));
         Path bad = tmp.resolve("w.safetensors");
         SafeTensors.write(bad, w);
-        Run r = backward("gru", bad, fx("gru_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
+        CliRun r = backward("gru", bad, fx("gru_l1_t9b3i7h13.inputs.safetensors"), tmp.resolve("o.safetensors"));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("weight_hr_l0").contains("lstm");
 

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vecrnn.nn.CellType;
 import dev.vecrnn.profile.Phase;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,23 +122,8 @@ class ProfileCommandTest {
         return b.rows().stream().filter(r -> r.phase() == p).findFirst().orElseThrow().flops();
     }
 
-    record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8).trim());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -158,15 +140,15 @@ class ProfileCommandTest {
                 new Case("--warmup-steps must be >= 0, got -1", "profile", "--warmup-steps", "-1"),
                 new Case("unknown cell type 'lstn'", "profile", "--cell", "lstn"));
         for (Case c : cases) {
-            Run r = run(c.args());
+            CliRun r = run(c.args());
             assertThat(r.code()).as(String.join(" ", c.args())).isEqualTo(2);
             assertThat(r.err()).as(String.join(" ", c.args())).contains("vecrnn profile: ").contains(c.expected());
             assertThat(r.out()).isEmpty();
         }
-        Run dir = run("profile", "--jfr", tmp.toString());
+        CliRun dir = run("profile", "--jfr", tmp.toString());
         assertThat(dir.code()).isEqualTo(2);
         assertThat(dir.err()).contains("--jfr must name a file");
-        Run typo = run("profile", "--T", "five");
+        CliRun typo = run("profile", "--T", "five");
         assertThat(typo.code()).isEqualTo(2);
         assertThat(typo.err()).contains("--T").contains("five");
     }
@@ -174,7 +156,7 @@ class ProfileCommandTest {
     @Test
     void commandPrintsTheTableAndWritesAParseableJfr() throws Exception {
         Path jfr = tmp.resolve("sub/out.jfr");
-        Run r = run("profile", "--cell", "gru", "--T", "4", "--B", "2", "--I", "5", "--H", "9", "--train", "--threads", "1",
+        CliRun r = run("profile", "--cell", "gru", "--T", "4", "--B", "2", "--I", "5", "--H", "9", "--train", "--threads", "1",
                 "--seconds", "0.05", "--warmup-seconds", "0", "--peak-gflops", "50", "--jfr", jfr.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("# vecrnn profile: gru, T=4 B=2 I=5 H=9, 1 layer, training step")
