@@ -1138,8 +1138,42 @@ public final class RecurrentLayer {
      * initial block for the rows whose sequence starts at step t: two segments of rows.
      */
 
+    /** Work on one row segment of a step: rows [r0, r1) of step t, direction d, previous states at rows prevBase + r. */
+    private interface StepSegments {
+        void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1);
+    }
+
+    /**
+     * Step t of direction d as its (at most two) row segments, split by where their previous
+     * states are (see the row addressing above): the rows that continue a sequence, then, in the
+     * reverse direction, the rows whose sequence starts at step t and so read the initial block.
+     */
+    private void forEachSegment(StepSegments job, int d, int t, int u0, int u1) {
+        int rows = active[t];
+        int cont = continuingRows(d, t);
+        job.segment(d, t, 0, cont, previousBase(d, t), u0, u1);
+        if (cont < rows) {
+            job.segment(d, t, cont, rows, reverseInitialBase(), u0, u1);
+        }
+    }
+
+    /** Rows of step t, direction d, whose previous state is a row of another step (the first ones). */
+    private int continuingRows(int d, int t) {
+        return d == 0 ? active[t] : active[t + 1];
+    }
+
+    /** The state row of the previous state of step t's row 0 (forward: step t-1 or the initial block; reverse: step t+1). */
+    private int previousBase(int d, int t) {
+        return d == 0 ? (t == 0 ? 0 : layoutB + rowStart[t - 1]) : layoutB + rowStart[t + 1];
+    }
+
+    /** The first state row of the reverse direction's initial states. */
+    private int reverseInitialBase() {
+        return layoutB + layoutRows;
+    }
+
     /** The forward pass of one layer: the input projection, then the whole time loop. */
-    private final class ForwardJob implements ThreadTeam.Job {
+    private final class ForwardJob implements ThreadTeam.Job, StepSegments {
         @Override
         public void run(int worker, int workers) {
             // worker 0 is the calling thread, which owns the probe's phase timing
@@ -1220,18 +1254,12 @@ public final class RecurrentLayer {
         }
 
         private void step(int d, int t, int u0, int u1) {
-            final int B = layoutB;
-            int rows = active[t];
-            int cont = d == 0 ? rows : active[t + 1];
-            int contBase = d == 0 ? (t == 0 ? 0 : B + rowStart[t - 1]) : B + rowStart[t + 1];
-            segment(d, t, 0, cont, contBase, u0, u1);
-            if (cont < rows) {
-                segment(d, t, cont, rows, B + layoutRows, u0, u1);
-            }
+            forEachSegment(this, d, t, u0, u1);
         }
 
         /** Rows [r0, r1) of step t, direction d, whose previous states are rows prevBase + r. */
-        private void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1) {
+        @Override
+        public void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1) {
             if (r1 <= r0) {
                 return;
             }
@@ -1471,7 +1499,7 @@ public final class RecurrentLayer {
      * The time loop of one layer's backward pass: the forward direction from its last step down,
      * the reverse direction from step 0 up, together.
      */
-    private final class BackwardLoopJob implements ThreadTeam.Job {
+    private final class BackwardLoopJob implements ThreadTeam.Job, StepSegments {
         @Override
         public void run(int worker, int workers) {
             final int steps = layoutSteps;
@@ -1564,18 +1592,12 @@ public final class RecurrentLayer {
         }
 
         private void kernels(int d, int t, int u0, int u1) {
-            final int B = layoutB;
-            int rows = active[t];
-            int cont = d == 0 ? rows : active[t + 1];
-            int contBase = d == 0 ? (t == 0 ? 0 : B + rowStart[t - 1]) : B + rowStart[t + 1];
-            segment(d, t, 0, cont, contBase, u0, u1);
-            if (cont < rows) {
-                segment(d, t, cont, rows, B + layoutRows, u0, u1);
-            }
+            forEachSegment(this, d, t, u0, u1);
         }
 
         /** The fused gate backward of rows [r0, r1) of step t, direction d (previous states at prevBase + r). */
-        private void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1) {
+        @Override
+        public void segment(int d, int t, int r0, int r1, int prevBase, int u0, int u1) {
             if (r1 <= r0) {
                 return;
             }
@@ -1756,7 +1778,6 @@ public final class RecurrentLayer {
         private void gatherPrevious(int r0, int r1) {
             final int H = stateSize;
             final int DH = directions * H;
-            final int B = layoutB;
             final float[] states = passStates;
             final float[] prev = passPrev;
             for (int t = 0; t < layoutSteps; t++) {
@@ -1764,10 +1785,10 @@ public final class RecurrentLayer {
                 int hi = Math.min(r1, rowStart[t + 1]);
                 for (int r = lo; r < hi; r++) {
                     int i = r - rowStart[t];
-                    int fwd = t == 0 ? i : B + rowStart[t - 1] + i;
+                    int fwd = previousBase(0, t) + i;
                     System.arraycopy(states, fwd * DH, prev, r * DH, H);
                     if (directions == 2) {
-                        int rev = i < active[t + 1] ? B + rowStart[t + 1] + i : B + layoutRows + i;
+                        int rev = i < continuingRows(1, t) ? previousBase(1, t) + i : reverseInitialBase() + i;
                         System.arraycopy(states, rev * DH + H, prev, r * DH + H, H);
                     }
                 }
