@@ -1,4 +1,4 @@
-"""Generates the PyTorch golden fixtures in src/test/resources/fixtures/.
+"""Generates the PyTorch golden fixtures in library/src/test/resources/fixtures/.
 
 Run through scripts/make-fixtures, which finds a Python with torch. Each fixture is one
 torch.nn.RNN/LSTM/GRU (time-major, float32; some bidirectional, some run on a variable-length
@@ -546,7 +546,7 @@ def generate(out_dir):
 def main():
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     parser = argparse.ArgumentParser(prog="scripts/make-fixtures", description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=os.path.join(root, "src", "test", "resources", "fixtures"),
+    parser.add_argument("--out", default=os.path.join(root, "library", "src", "test", "resources", "fixtures"),
                         help="output folder (default: %(default)s)")
     parser.add_argument("--check", action="store_true",
                         help="generate into a temporary folder and compare byte for byte with "

@@ -132,8 +132,8 @@ class ComparePyTorchCommandTest {
      */
     @Test
     void djlTimerSpeaksTheSameJson() throws Exception {
-        Path launcher = Path.of("compare/djl/djl-rnn-time").toAbsolutePath();
-        Assumptions.assumeTrue(Files.isRegularFile(Path.of("compare/djl/target/vecrnn-compare-djl-0.1.0-SNAPSHOT.jar")),
+        Path launcher = Path.of("../compare/djl/djl-rnn-time").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isRegularFile(Path.of("../compare/djl/target/vecrnn-compare-djl-0.1.0-SNAPSHOT.jar")),
                 "compare/djl not built");
         List<String> timerArgs = List.of("--cell", "gru", "--shape", "3x2x5x4", "--mode", "training", "--threads", "1",
                 "--warmup-ms", "0", "--min-warmup-iters", "1", "--reps", "3", "--min-ms", "0", "--tries", "1");

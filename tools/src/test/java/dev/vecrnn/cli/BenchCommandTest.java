@@ -143,7 +143,7 @@ class BenchCommandTest {
     /** The Python timer prints every field the Java timer prints (skipped where PyTorch is not installed). */
     @Test
     void pythonTimerSpeaksTheSameJson() throws Exception {
-        Path script = Path.of("scripts/lib/torch_rnn_time.py").toAbsolutePath();
+        Path script = Path.of("../scripts/lib/torch_rnn_time.py").toAbsolutePath();
         Assumptions.assumeTrue(Files.isRegularFile(script) && Files.isExecutable(Path.of("/usr/bin/python3")));
         Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").start();
         Assumptions.assumeTrue(probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0, "PyTorch not installed");

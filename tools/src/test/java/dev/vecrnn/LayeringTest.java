@@ -15,28 +15,45 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package layering of the design ("Layers of the code", arrows point only downwards): no
- * class of {@code src/main/java} refers to a package above its own. Read from the sources, so a
+ * class of either artifact's {@code src/main/java} (the library's and the tools') refers to a
+ * package above its own. Read from the sources, so a
  * cycle (such as the one {@code train <-> tasks} once had) fails here with the file, line and
  * offending reference, and a new package must be placed in {@link #LAYERS} before it builds.
  */
 class LayeringTest {
     /**
-     * Top to bottom, as in the design document; a package may use only those after it. The
-     * profiling probes and JFR events ({@code profile}) sit at the bottom: the layers and the
-     * optimizer call them, and they use no other package of ours.
+     * Top to bottom, as in the design document; a package may use only those after it. The tools
+     * artifact's packages ({@code cli}, {@code study}, {@code perf}) sit above every package of
+     * the library, so the library can never need the tools. The profiling probes and JFR events
+     * ({@code profile}) sit at the bottom: the layers and the optimizer call them, and they use no
+     * other package of ours.
      */
-    static final List<String> LAYERS = List.of("cli", "tasks", "train", "nn", "io", "kernel", "mem", "profile");
+    static final List<String> LAYERS = List.of("cli", "study", "perf", "tasks", "train", "nn", "io", "kernel", "mem",
+            "profile");
 
-    private static final Path SOURCES = Path.of(System.getProperty("basedir", "."), "src/main/java/dev/vecrnn");
+    /** The packages of the tools artifact; every other package of {@link #LAYERS} is the library's. */
+    static final List<String> TOOLS_PACKAGES = List.of("cli", "study", "perf");
+
+    private static final Path TOOLS = Path.of(System.getProperty("basedir", "."));
+    /** The source roots of both artifacts; the test runs in the tools module, beside the library. */
+    private static final List<Path> SOURCE_ROOTS = List.of(
+            TOOLS.resolve("src/main/java/dev/vecrnn"),
+            TOOLS.resolveSibling("library").resolve("src/main/java/dev/vecrnn"));
     /** A reference to a class of one of our packages: an import or a qualified name in code. */
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.vecrnn\\.([a-z]+)\\.[A-Za-z*]");
 
     @Test
-    void everyPackageIsInTheLayering() throws IOException {
-        try (Stream<Path> dirs = Files.list(SOURCES)) {
-            List<String> packages = dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
-            assertThat(packages).as("packages under %s", SOURCES).isNotEmpty();
-            assertThat(LAYERS).as("the layering must place every package").containsAll(packages);
+    void everyPackageIsInTheLayeringAndInItsArtifact() throws IOException {
+        for (Path root : SOURCE_ROOTS) {
+            boolean tools = root.startsWith(TOOLS.resolve("src"));
+            try (Stream<Path> dirs = Files.list(root)) {
+                List<String> packages = dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
+                assertThat(packages).as("packages under %s", root).isNotEmpty();
+                assertThat(LAYERS).as("the layering must place every package").containsAll(packages);
+                for (String pkg : packages) {
+                    assertThat(TOOLS_PACKAGES.contains(pkg)).as("package %s lives in %s", pkg, root).isEqualTo(tools);
+                }
+            }
         }
     }
 
@@ -44,17 +61,19 @@ class LayeringTest {
     void noPackageRefersToAHigherOne() throws IOException {
         List<String> violations = new ArrayList<>();
         int files = 0;
-        try (Stream<Path> all = Files.walk(SOURCES)) {
-            for (Path file : all.filter(p -> p.toString().endsWith(".java")).toList()) {
-                Path rel = SOURCES.relativize(file);
-                if (rel.getNameCount() < 2) {
-                    continue;
+        for (Path root : SOURCE_ROOTS) {
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path file : all.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    Path rel = root.relativize(file);
+                    if (rel.getNameCount() < 2) {
+                        continue;
+                    }
+                    files++;
+                    violations.addAll(upwardReferences(rel.getName(0).toString(), rel.toString(), Files.readAllLines(file)));
                 }
-                files++;
-                violations.addAll(upwardReferences(rel.getName(0).toString(), rel.toString(), Files.readAllLines(file)));
             }
         }
-        assertThat(files).as("source files read under %s", SOURCES).isGreaterThan(50);
+        assertThat(files).as("source files read under %s", SOURCE_ROOTS).isGreaterThan(50);
         assertThat(violations).as("references to a higher layer (order %s)", LAYERS).isEmpty();
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vecrnn.cli.Main;
 import dev.vecrnn.io.SafeTensors;
 import dev.vecrnn.io.Tensor;
 import dev.vecrnn.mem.ThreadTeam;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Golden tests against PyTorch: every fixture written by {@code scripts/make-fixtures} (PyTorch's
  * own float32 results, and float64 results from the same weights and inputs) is run in-process
- * and through the {@code vecrnn forward|backward} command line: one- and bidirectional stacks,
+ * (the tools' {@code CommandLineGoldenTest} runs them through {@code vecrnn forward|backward}):
+ * one- and bidirectional stacks,
  * full-length and variable-length batches (the fixture's {@code lengths} tensor; PyTorch ran
  * them as packed sequences, {@code enforce_sorted=False}), and LSTMs with projections
  * ({@code proj_size}, the {@code lstm_proj_*} fixtures).
@@ -38,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * float64 truth on trained weights. Against the float64 results we hold the same bounds, so our
  * error is measured from the truth and not from PyTorch's float32 rounding.
  */
-class PyTorchGoldenTest {
+public class PyTorchGoldenTest {
 
     static Path fixtures;
     static ThreadTeam team;
@@ -54,7 +53,8 @@ class PyTorchGoldenTest {
         team.close();
     }
 
-    static Stream<Arguments> fixtures() throws IOException, URISyntaxException {
+    /** (name, cell) of every fixture in the manifest; also used by the command line's golden test. */
+    public static Stream<Arguments> fixtures() throws IOException, URISyntaxException {
         Path dir = Path.of(PyTorchGoldenTest.class.getResource("/fixtures/manifest.json").toURI()).getParent();
         JsonNode manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
         List<Arguments> out = new ArrayList<>();
@@ -109,48 +109,8 @@ class PyTorchGoldenTest {
         compareAll(name + " (float64 truth)", ours, fixtures.resolve(name + ".expected64.safetensors"));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("fixtures")
-    void commandLineMatchesPyTorch(String name, String cellName, @TempDir Path tmp) throws IOException {
-        Path out = tmp.resolve("out.safetensors");
-        int code = Main.execute("backward", "--cell", cellName,
-                "--weights", fixtures.resolve(name + ".weights.safetensors").toString(),
-                "--inputs", fixtures.resolve(name + ".inputs.safetensors").toString(),
-                "--out", out.toString(), "--threads", "2");
-        assertThat(code).isZero();
-        Map<String, Tensor> got = SafeTensors.read(out);
-        Map<String, Tensor> expected = SafeTensors.read(fixtures.resolve(name + ".expected.safetensors"));
-        assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
-        Map<String, float[]> ours = new LinkedHashMap<>();
-        got.forEach((k, v) -> {
-            assertThat(v.shape()).as(k).isEqualTo(expected.get(k).shape());
-            ours.put(k, v.toFloats());
-        });
-        compareAll(name + " via CLI", ours, fixtures.resolve(name + ".expected.safetensors"));
-
-        // forward writes exactly out, h_n (and c_n) with the same values
-        Path fwd = tmp.resolve("fwd.safetensors");
-        assertThat(Main.execute("forward", "--cell", cellName,
-                "--weights", fixtures.resolve(name + ".weights.safetensors").toString(),
-                "--inputs", forwardInputs(name, tmp).toString(), "--out", fwd.toString(), "--threads", "1")).isZero();
-        Map<String, Tensor> f = SafeTensors.read(fwd);
-        assertThat(f.keySet()).containsExactlyInAnyOrderElementsOf(
-                cellName.equals("lstm") ? List.of("out", "h_n", "c_n") : List.of("out", "h_n"));
-        for (String k : f.keySet()) {
-            assertThat(f.get(k).toFloats()).as(k + ": forward == backward's forward").isEqualTo(got.get(k).toFloats());
-        }
-    }
-
-    /** The inputs file without the upstream gradients, which {@code forward} does not accept. */
-    private static Path forwardInputs(String name, Path tmp) throws IOException {
-        Map<String, Tensor> in = SafeTensors.read(fixtures.resolve(name + ".inputs.safetensors"));
-        in.keySet().removeIf(k -> k.equals("dout") || k.equals("dh_n") || k.equals("dc_n"));
-        Path p = tmp.resolve("fwd-inputs.safetensors");
-        SafeTensors.write(p, in);
-        return p;
-    }
-
-    static void compareAll(String what, Map<String, float[]> ours, Path expectedFile) throws IOException {
+    /** Compares every tensor of {@code expectedFile} with {@code ours} within the tolerances above. */
+    public static void compareAll(String what, Map<String, float[]> ours, Path expectedFile) throws IOException {
         Map<String, Tensor> expected = SafeTensors.read(expectedFile);
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
             String key = e.getKey();
