@@ -249,7 +249,7 @@ public final class Summary {
 
     /** CPU and vector facts of this machine (the one the benchmarks ran on). */
     private static Map<String, String> machine() {
-        Map<String, String> all = dev.vecrnn.cli.MachineInfo.collect();
+        Map<String, String> all = dev.vecrnn.perf.MachineInfo.collect();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("cpu", all.get("cpu"));
         m.put("cores (available processors)", all.get("processors"));

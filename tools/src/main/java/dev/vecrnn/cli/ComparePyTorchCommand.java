@@ -1,5 +1,14 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.BenchPaths;
+import dev.vecrnn.perf.Timing;
+import dev.vecrnn.perf.ChildProcess;
+import dev.vecrnn.perf.MachineInfo;
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.Reports;
+import dev.vecrnn.perf.CompareReport;
+import dev.vecrnn.perf.ScalingReport;
+import dev.vecrnn.perf.BenchMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vecrnn.nn.CellType;
@@ -152,7 +161,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Reports.headless();
         applyQuick();
-        timing.validate();
+        Timing tm = timing.toTiming();
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
         }
@@ -209,7 +218,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
                         + "median per step. %d round(s) per configuration, frameworks alternating (ABBA). "
                         + "Single layer, zero initial state; training = forward + backward of sum(out·R) incl. dL/dx. "
                         + "GFLOP/s: forward 2·T·B·G·H·(I+H), training 3× forward.%n%n",
-                timing.warmupMs, timing.reps, timing.minMs, rounds));
+                tm.warmupMs(), tm.reps(), tm.minMs(), rounds));
         md.append(CompareReport.markdown(rows));
 
         Map<String, Object> json = new LinkedHashMap<>();
@@ -289,7 +298,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of("--cell", c.cell().cliName(), "--shape", c.shape().toString(), "--mode", c.mode().label,
                 "--threads", Integer.toString(c.threads()), "--seed", Long.toString(seed)));
-        cmd.addAll(timing.toArgs());
+        cmd.addAll(timing.toTiming().toArgs());
         return cmd;
     }
 
@@ -336,8 +345,8 @@ final class ComparePyTorchCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("bench", "rnn", "--cell", c.cell().cliName(), "--shape",
                 c.shape().toString(), "--mode", c.mode().label, "--threads", Integer.toString(c.threads()),
                 "--seed", Long.toString(seed)));
-        args.addAll(timing.toArgs());
-        return ChildProcess.jsonResult(ChildProcess.run(ChildProcess.javaCommand(vectorBits, args), Map.of(), List.of()),
+        args.addAll(timing.toTiming().toArgs());
+        return ChildProcess.jsonResult(ChildProcess.run(ChildProcess.javaCommand(Main.class, vectorBits, args), Map.of(), List.of()),
                 "vecrnn bench rnn (" + c.label() + ")");
     }
 

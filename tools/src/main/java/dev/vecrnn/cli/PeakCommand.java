@@ -1,5 +1,9 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.BenchPaths;
+import dev.vecrnn.perf.MachineInfo;
+import dev.vecrnn.perf.Reports;
+import dev.vecrnn.perf.Stats;
 import dev.vecrnn.kernel.FmaPeak;
 import dev.vecrnn.kernel.VectorSupport;
 import dev.vecrnn.mem.ThreadTeam;

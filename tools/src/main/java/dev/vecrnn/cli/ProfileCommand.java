@@ -1,5 +1,12 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.BenchPaths;
+import dev.vecrnn.perf.MachineInfo;
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.Reports;
+import dev.vecrnn.perf.RnnWorkload;
+import dev.vecrnn.perf.BenchMode;
+import dev.vecrnn.perf.PhaseBreakdown;
 import dev.vecrnn.kernel.VectorSupport;
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.CellType;

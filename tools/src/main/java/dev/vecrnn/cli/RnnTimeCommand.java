@@ -1,5 +1,11 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.Timing;
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.RnnWorkload;
+import dev.vecrnn.perf.StepTimer;
+import dev.vecrnn.perf.Stats;
+import dev.vecrnn.perf.BenchMode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vecrnn.kernel.VectorSupport;
 import dev.vecrnn.mem.ThreadTeam;
@@ -49,11 +55,11 @@ final class RnnTimeCommand implements Callable<Integer> {
         if (t < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + t);
         }
-        timing.validate();
+        Timing tm = timing.toTiming();
         StepTimer.Window w;
         float checksum;
         try (RnnWorkload work = new RnnWorkload(c, s, m, t, seed)) {
-            w = StepTimer.time(work::step, timing);
+            w = StepTimer.time(work::step, tm);
             checksum = work.checksum();
         }
         Map<String, Object> json = result("vecrnn", c, s, m, t, w);

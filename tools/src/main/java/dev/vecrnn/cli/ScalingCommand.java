@@ -1,5 +1,13 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.BenchPaths;
+import dev.vecrnn.perf.Timing;
+import dev.vecrnn.perf.ChildProcess;
+import dev.vecrnn.perf.MachineInfo;
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.Reports;
+import dev.vecrnn.perf.ScalingReport;
+import dev.vecrnn.perf.BenchMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vecrnn.kernel.VectorSupport;
 import dev.vecrnn.nn.CellType;
@@ -61,7 +69,7 @@ final class ScalingCommand implements Callable<Integer> {
         if (n < 1) {
             throw new IllegalArgumentException("--threads-max must be >= 1, got " + n);
         }
-        timing.validate();
+        Timing tm = timing.toTiming();
         int preferred = VectorSupport.preferredBits();
         List<Integer> run = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -88,10 +96,10 @@ final class ScalingCommand implements Callable<Integer> {
             for (int t = 1; t <= n; t++) {
                 List<String> args = new ArrayList<>(List.of("bench", "rnn", "--cell", c.cliName(), "--shape", s.toString(),
                         "--mode", m.label, "--threads", Integer.toString(t)));
-                args.addAll(timing.toArgs());
+                args.addAll(tm.toArgs());
                 String what = "bench rnn at " + ScalingReport.widthLabel(w) + ", " + t + " thread(s)";
                 JsonNode j = ChildProcess.jsonResult(
-                        ChildProcess.run(ChildProcess.javaCommand(w, args), Map.of(), List.of()), what);
+                        ChildProcess.run(ChildProcess.javaCommand(Main.class, w, args), Map.of(), List.of()), what);
                 if (j.path("vector_bits").asInt(-1) != w) {
                     notes.add(what + " ran at " + j.path("vector_bits").asInt(-1) + " bits");
                 }
@@ -113,7 +121,7 @@ final class ScalingCommand implements Callable<Integer> {
         md.append(Reports.machineMarkdown(machine)).append('\n');
         md.append("Each cell is a fresh JVM running `vecrnn bench rnn` at that width (-Dvecrnn.vectorBits) and thread count: ")
                 .append(String.format(Locale.ROOT, "warm-up ≥ %d ms, then ≥ %d steps and ≥ %d ms timed.%n%n",
-                        timing.warmupMs, timing.reps, timing.minMs));
+                        tm.warmupMs(), tm.reps(), tm.minMs()));
         md.append(ScalingReport.markdown(points, run, n));
         if (!notes.isEmpty()) {
             md.append("\nNotes:\n");

@@ -1,5 +1,8 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.ChildProcess;
+import dev.vecrnn.perf.CompareReport;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

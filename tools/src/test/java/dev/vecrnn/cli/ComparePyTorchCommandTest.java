@@ -1,5 +1,10 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.ChildProcess;
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.CompareReport;
+import dev.vecrnn.perf.BenchMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

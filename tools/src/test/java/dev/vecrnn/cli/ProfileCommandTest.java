@@ -1,5 +1,10 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.RnnWorkload;
+import dev.vecrnn.perf.BenchMode;
+import dev.vecrnn.perf.PhaseBreakdown;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vecrnn.nn.CellType;

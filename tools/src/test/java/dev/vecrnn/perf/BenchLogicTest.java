@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -120,10 +120,10 @@ class BenchLogicTest {
 
     @Test
     void childJvmGetsTheWidthAndTheVectorModule() {
-        List<String> cmd = ChildProcess.javaCommand(256, List.of("bench", "rnn"));
+        List<String> cmd = ChildProcess.javaCommand(BenchLogicTest.class, 256, List.of("bench", "rnn"));
         assertThat(cmd.getFirst()).endsWith("java");
         assertThat(cmd).contains("-Dvecrnn.vectorBits=256").anyMatch(a -> a.contains("jdk.incubator.vector"));
-        assertThat(cmd.subList(cmd.size() - 3, cmd.size())).containsExactly(Main.class.getName(), "bench", "rnn");
-        assertThat(ChildProcess.javaCommand(null, List.of())).noneMatch(a -> a.startsWith("-Dvecrnn.vectorBits"));
+        assertThat(cmd.subList(cmd.size() - 3, cmd.size())).containsExactly(BenchLogicTest.class.getName(), "bench", "rnn");
+        assertThat(ChildProcess.javaCommand(BenchLogicTest.class, null, List.of())).noneMatch(a -> a.startsWith("-Dvecrnn.vectorBits"));
     }
 }

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,18 +19,18 @@ import java.util.Map;
  * reads the one JSON line it prints. The vector width is a {@code static final} decided when the
  * kernels load, so each width needs its own JVM.
  */
-final class ChildProcess {
+public final class ChildProcess {
     private ChildProcess() {}
 
-    record Outcome(int exitCode, String stdout, String stderr) {}
+    public record Outcome(int exitCode, String stdout, String stderr) {}
 
     /**
-     * The command line of a child JVM running {@code dev.vecrnn.cli.Main mainArgs}: this JVM's
+     * The command line of a child JVM running {@code main} with {@code mainArgs}: this JVM's
      * java binary, class or module path and flags (minus any vector-width, thread-count, agent or
      * debugger settings), the Vector API module, and {@code -Dvecrnn.vectorBits=vectorBits} when
      * {@code vectorBits} is not null.
      */
-    static List<String> javaCommand(Integer vectorBits, List<String> mainArgs) {
+    public static List<String> javaCommand(Class<?> main, Integer vectorBits, List<String> mainArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         boolean haveVector = false;
@@ -53,7 +53,7 @@ final class ChildProcess {
         }
         String modulePath = System.getProperty("jdk.module.path");
         String classPath = System.getProperty("java.class.path");
-        if (modulePath != null && !modulePath.isEmpty() && ChildProcess.class.getModule().isNamed()) {
+        if (modulePath != null && !modulePath.isEmpty() && main.getModule().isNamed()) {
             cmd.add("--module-path");
             cmd.add(modulePath);
             if (classPath != null && !classPath.isEmpty()) {
@@ -61,18 +61,18 @@ final class ChildProcess {
                 cmd.add(classPath);
             }
             cmd.add("-m");
-            cmd.add(ChildProcess.class.getModule().getName() + "/" + Main.class.getName());
+            cmd.add(main.getModule().getName() + "/" + main.getName());
         } else {
             cmd.add("-cp");
             cmd.add(classPath);
-            cmd.add(Main.class.getName());
+            cmd.add(main.getName());
         }
         cmd.addAll(mainArgs);
         return cmd;
     }
 
     /** Runs {@code command} with the environment changed as given; stdout and stderr are captured. */
-    static Outcome run(List<String> command, Map<String, String> setEnv, Collection<String> unsetEnv) throws IOException {
+    public static Outcome run(List<String> command, Map<String, String> setEnv, Collection<String> unsetEnv) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeAll(unsetEnv);
         pb.environment().putAll(setEnv);
@@ -104,7 +104,7 @@ final class ChildProcess {
      * The last line of stdout that is a JSON object; on a non-zero exit or no such line, an
      * IOException naming {@code what} with the end of stderr (minus the incubator-module banner).
      */
-    static JsonNode jsonResult(Outcome o, String what) throws IOException {
+    public static JsonNode jsonResult(Outcome o, String what) throws IOException {
         String json = null;
         for (String line : o.stdout().split("\n")) {
             if (line.startsWith("{")) {
@@ -123,7 +123,7 @@ final class ChildProcess {
     }
 
     /** The last few meaningful lines of a child's stderr, on one line. */
-    static String stderrTail(String stderr) {
+    public static String stderrTail(String stderr) {
         List<String> lines = new ArrayList<>();
         for (String l : stderr.split("\n")) {
             if (!l.isBlank() && !l.contains("Using incubator modules")) {

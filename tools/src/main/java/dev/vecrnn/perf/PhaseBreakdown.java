@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import dev.vecrnn.profile.Phase;
 import dev.vecrnn.profile.PhaseTotals;
@@ -16,23 +16,23 @@ import java.util.Locale;
  * @param totalNanos  wall time of the measured steps, summed
  * @param peakGflops  the FMA peak "% of peak" refers to (NaN: unknown)
  */
-record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double peakGflops) {
+public record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double peakGflops) {
 
     /** Label of the remainder row. */
-    static final String OTHER = "other (outside the timed phases)";
+    public static final String OTHER = "other (outside the timed phases)";
 
     /** One row; {@code phase} is null for "other". */
-    record Row(Phase phase, String label, long calls, long nanos, long flops) {}
+    public record Row(Phase phase, String label, long calls, long nanos, long flops) {}
 
     /** The phases a step times: an inference pass, or a training step (with optimizer update). */
-    static List<Phase> expectedPhases(boolean training) {
+    public static List<Phase> expectedPhases(boolean training) {
         return training
                 ? List.of(Phase.values())
                 : List.of(Phase.INPUT_PROJECTION, Phase.RECURRENT_GEMM, Phase.GATE_POINTWISE, Phase.WEIGHT_PACKING,
                         Phase.STEP_SYNC);
     }
 
-    static PhaseBreakdown of(PhaseTotals totals, boolean training, int steps, long totalNanos, double peakGflops) {
+    public static PhaseBreakdown of(PhaseTotals totals, boolean training, int steps, long totalNanos, double peakGflops) {
         List<Row> rows = new ArrayList<>();
         long timed = 0;
         for (Phase p : expectedPhases(training)) {
@@ -44,7 +44,7 @@ record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double peakGfl
     }
 
     /** Flops of all rows. */
-    long totalFlops() {
+    public long totalFlops() {
         long s = 0;
         for (Row r : rows) {
             s += r.flops();
@@ -53,16 +53,16 @@ record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double peakGfl
     }
 
     /** Percentage of the total time. */
-    double share(Row r) {
+    public double share(Row r) {
         return totalNanos == 0 ? 0 : 100.0 * r.nanos() / totalNanos;
     }
 
-    static double gflops(long flops, long nanos) {
+    public static double gflops(long flops, long nanos) {
         return flops == 0 || nanos <= 0 ? Double.NaN : (double) flops / nanos;
     }
 
     /** The table as Markdown. */
-    String table() {
+    public String table() {
         StringBuilder sb = new StringBuilder();
         sb.append("| phase | calls | ms total | ms/step | share % | GFLOP/s | % peak |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|\n");

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -27,7 +27,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * final metric against T, gradient norm against lag, throughput. Log axes cannot show zero or
  * negative values, so such points (a gradient that underflowed to 0) are left out of a line.
  */
-final class StudyCharts {
+public final class StudyCharts {
     private StudyCharts() {}
 
     private static final BasicStroke DASHED = new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
@@ -38,7 +38,7 @@ final class StudyCharts {
     private static final Color[] LENGTH_COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
         new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
 
-    static Color color(StudyCell c) {
+    public static Color color(StudyCell c) {
         return switch (c) {
             case RNN_TANH -> new Color(0xd62728);
             case IRNN -> new Color(0xff7f0e);
@@ -49,7 +49,7 @@ final class StudyCharts {
     }
 
     /** Writes every chart into {@code dir}; returns the file names, in report order. */
-    static List<String> writeAll(StudyConfig config, List<StudyRun.Result> results, Path dir) throws IOException {
+    public static List<String> writeAll(StudyConfig config, List<StudyRun.Result> results, Path dir) throws IOException {
         Files.createDirectories(dir);
         List<String> files = new ArrayList<>();
         for (StudyTask task : config.plan().keySet()) {
@@ -108,7 +108,7 @@ final class StudyCharts {
     }
 
     /** Training loss (moving average) per cell at one T, log y, with the baseline and the threshold. */
-    static XYChart lossChart(StudyConfig config, StudyTask task, int length, List<StudyRun.Result> rs) {
+    public static XYChart lossChart(StudyConfig config, StudyTask task, int length, List<StudyRun.Result> rs) {
         int window = Math.max(1, config.steps() / 50);
         XYChart chart = new XYChartBuilder().width(900).height(560)
                 .title(String.format(Locale.ROOT, "%s, T = %d: training loss (moving average of %d steps), H = %d, B = %d",
@@ -168,7 +168,7 @@ final class StudyCharts {
     }
 
     /** Final test metric against T, a line per cell, with the baseline and threshold for each T. */
-    static XYChart finalMetricChart(StudyConfig config, StudyTask task, List<StudyRun.Result> rs) {
+    public static XYChart finalMetricChart(StudyConfig config, StudyTask task, List<StudyRun.Result> rs) {
         XYChart chart = new XYChartBuilder().width(900).height(560)
                 .title(String.format(Locale.ROOT, "%s: test %s after %d steps, by T", task.cliName, task.metric,
                         config.steps()))
@@ -219,7 +219,7 @@ final class StudyCharts {
      * colour per T. The y axis is log10 of the norm on a linear scale: a vanishing gradient spans
      * tens of decades, more than a logarithmic XChart axis can label legibly.
      */
-    static List<XYChart> gradientCharts(StudyTask task, List<StudyRun.Result> rs) {
+    public static List<XYChart> gradientCharts(StudyTask task, List<StudyRun.Result> rs) {
         List<XYChart> charts = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>(new TreeSet<>(rs.stream().map(StudyRun.Result::length).toList()));
         for (StudyCell cell : rs.stream().map(StudyRun.Result::cell).distinct().toList()) {
@@ -266,7 +266,7 @@ final class StudyCharts {
     }
 
     /** GFLOP/s and sequences/s of training per cell, a bar per T. */
-    static List<CategoryChart> throughputCharts(StudyConfig config, StudyTask task, List<StudyRun.Result> rs) {
+    public static List<CategoryChart> throughputCharts(StudyConfig config, StudyTask task, List<StudyRun.Result> rs) {
         List<CategoryChart> charts = new ArrayList<>();
         List<String> cells = config.cells().stream().map(c -> c.cliName).toList();
         for (boolean flops : new boolean[] {true, false}) {

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import dev.vecrnn.nn.CellType;
 import java.util.ArrayList;
@@ -8,14 +8,14 @@ import java.util.List;
  * One benchmark problem size, written {@code TxBxIxH} (timesteps, batch, input size, hidden size),
  * the same string the JMH suite, {@code bench scaling} and {@code compare-pytorch} use.
  */
-record RnnShape(int T, int B, int I, int H) {
+public record RnnShape(int T, int B, int I, int H) {
 
     /** The five standard shapes every comparison uses. */
-    static final List<RnnShape> STANDARD = List.of(
+    public static final List<RnnShape> STANDARD = List.of(
             new RnnShape(50, 32, 256, 256), new RnnShape(50, 64, 512, 512), new RnnShape(25, 16, 1024, 1024),
             new RnnShape(100, 1, 256, 256), new RnnShape(50, 128, 128, 128));
 
-    RnnShape {
+    public RnnShape {
         if (T < 1 || B < 1 || I < 1 || H < 1) {
             throw new IllegalArgumentException("shape TxBxIxH: every size must be >= 1, got " + T + "x" + B + "x" + I + "x" + H);
         }
@@ -26,7 +26,7 @@ record RnnShape(int T, int B, int I, int H) {
      *
      * @throws IllegalArgumentException naming the expected form and what was given
      */
-    static RnnShape parse(String text) {
+    public static RnnShape parse(String text) {
         String[] parts = text == null ? new String[0] : text.trim().toLowerCase(java.util.Locale.ROOT).split("x", -1);
         if (parts.length != 4) {
             throw new IllegalArgumentException("shape must be TxBxIxH (timesteps x batch x input x hidden), e.g. 50x64x512x512, got '"
@@ -45,7 +45,7 @@ record RnnShape(int T, int B, int I, int H) {
     }
 
     /** Parses a comma-separated list of shapes. */
-    static List<RnnShape> parseList(String text) {
+    public static List<RnnShape> parseList(String text) {
         List<RnnShape> out = new ArrayList<>();
         for (String s : text.split(",")) {
             if (!s.isBlank()) {
@@ -59,12 +59,12 @@ record RnnShape(int T, int B, int I, int H) {
     }
 
     /** Flops of one forward pass of one layer, {@code 2·T·B·G·H·(I+H)} (DESIGN.md). */
-    double forwardFlops(CellType cell) {
+    public double forwardFlops(CellType cell) {
         return 2.0 * T * B * cell.gates() * H * ((double) I + H);
     }
 
     /** Flops of one step in {@code mode}: forward, or forward + backward counted as 3× forward. */
-    double flops(CellType cell, BenchMode mode) {
+    public double flops(CellType cell, BenchMode mode) {
         return mode == BenchMode.TRAINING ? 3 * forwardFlops(cell) : forwardFlops(cell);
     }
 

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -8,7 +8,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
 /** Where benchmark commands write by default: {@code target/bench} of the checkout the code runs from. */
-final class BenchPaths {
+public final class BenchPaths {
     private BenchPaths() {}
 
     /**
@@ -16,12 +16,12 @@ final class BenchPaths {
      * the project however the launcher was called; {@code ./target} when the code does not run
      * from a checkout.
      */
-    static Path targetDir() {
+    public static Path targetDir() {
         return projectRoot().resolve("target");
     }
 
     /** {@code target/bench}. */
-    static Path benchDir() {
+    public static Path benchDir() {
         return targetDir().resolve("bench");
     }
 
@@ -29,7 +29,7 @@ final class BenchPaths {
      * The checkout the code runs from: the nearest folder above the jar or classes folder that
      * holds {@code scripts/vecrnn}; else the working directory.
      */
-    static Path projectRoot() {
+    public static Path projectRoot() {
         try {
             var src = BenchPaths.class.getProtectionDomain().getCodeSource();
             if (src != null) {
@@ -46,12 +46,12 @@ final class BenchPaths {
     }
 
     /** The default peak file written by {@code bench peak} and read by the JMH summary. */
-    static Path peakFile() {
+    public static Path peakFile() {
         return benchDir().resolve("peak.json");
     }
 
     /** A UTC timestamp usable as a folder name, e.g. {@code 20250101T120000Z}. */
-    static String stamp() {
+    public static String stamp() {
         return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
     }
 }

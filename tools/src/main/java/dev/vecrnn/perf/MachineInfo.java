@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.vecrnn.kernel.VectorSupport;
@@ -40,7 +40,7 @@ public final class MachineInfo {
      * Whether C2 will compile Vector API calls to SIMD instructions: it needs the vector
      * intrinsics enabled and a JIT that is not interpreter-only or C1-only.
      */
-    static String intrinsified() {
+    public static String intrinsified() {
         if (!VectorSupport.MODULE_PRESENT) {
             return "no (module missing)";
         }
@@ -62,7 +62,7 @@ public final class MachineInfo {
         }
     }
 
-    static String cpuModel() {
+    public static String cpuModel() {
         for (String line : cpuinfo()) {
             if (line.startsWith("model name")) {
                 return line.substring(line.indexOf(':') + 1).trim();
@@ -72,7 +72,7 @@ public final class MachineInfo {
     }
 
     /** The SIMD flags that matter for these kernels. */
-    static String cpuFlags() {
+    public static String cpuFlags() {
         for (String line : cpuinfo()) {
             if (line.startsWith("flags")) {
                 StringBuilder sb = new StringBuilder();

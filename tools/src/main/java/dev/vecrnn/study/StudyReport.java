@@ -1,5 +1,6 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
+import dev.vecrnn.perf.Reports;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,15 +10,15 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /** The text and data files of {@code vecrnn compare}: {@code report.md} and {@code results.json}. */
-final class StudyReport {
+public final class StudyReport {
     private StudyReport() {}
 
     /** How the study ran, beyond its configuration: for the report's header and the JSON. */
-    record Meta(String commandLine, String startedAt, double totalSeconds, double warmupSeconds,
+    public record Meta(String commandLine, String startedAt, double totalSeconds, double warmupSeconds,
                 double loadAverageStart, double loadAverageEnd, List<String> charts) {}
 
     /** A metric with enough digits at any scale: 0.1667, 0.0123, 6.2e-04. */
-    static String metric(double v) {
+    public static String metric(double v) {
         if (Double.isNaN(v)) {
             return "n/a";
         }
@@ -26,16 +27,16 @@ final class StudyReport {
     }
 
     /** A gradient norm: always scientific, it spans many decades. */
-    static String norm(double v) {
+    public static String norm(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2e", v) : "n/a";
     }
 
-    static String reachedText(StudyRun.Result r) {
+    public static String reachedText(StudyRun.Result r) {
         return r.reached() ? Integer.toString(r.reachedAtStep()) : "not reached";
     }
 
     /** The results table, one row per run (the summary printed on stdout too). */
-    static String table(List<StudyRun.Result> results) {
+    public static String table(List<StudyRun.Result> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("| task | cell | T | test metric | baseline | success ≤ | reached at step | wall s | sequences/s | GFLOP/s |\n");
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -50,7 +51,7 @@ final class StudyReport {
     }
 
     /** Final metric by cell (rows) and T (columns) for one task; ✓ marks a run that ended at or below the threshold. */
-    static String matrix(StudyTask task, List<StudyRun.Result> results) {
+    public static String matrix(StudyTask task, List<StudyRun.Result> results) {
         List<StudyRun.Result> rs = results.stream().filter(r -> r.task() == task).toList();
         List<Integer> lengths = new ArrayList<>(new TreeSet<>(rs.stream().map(StudyRun.Result::length).toList()));
         List<StudyCell> cells = rs.stream().map(StudyRun.Result::cell).distinct().toList();
@@ -70,7 +71,7 @@ final class StudyReport {
     }
 
     /** Per run: gradient norm at lag 0 and at the longest lag, at initialisation and after training. */
-    static String gradientTable(List<StudyRun.Result> results) {
+    public static String gradientTable(List<StudyRun.Result> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("| task | cell | T | longest lag | init: ‖∂ℓ/∂h‖ lag 0 | init: longest lag | trained: lag 0 | trained: longest lag |\n");
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -86,7 +87,7 @@ final class StudyReport {
     }
 
     /** Plain statements of what the numbers show: which runs solved their task, which stayed at the baseline. */
-    static List<String> findings(List<StudyRun.Result> results) {
+    public static List<String> findings(List<StudyRun.Result> results) {
         List<String> out = new ArrayList<>();
         Map<StudyTask, List<StudyRun.Result>> byTask = results.stream()
                 .collect(Collectors.groupingBy(StudyRun.Result::task, LinkedHashMap::new, Collectors.toList()));
@@ -126,7 +127,7 @@ final class StudyReport {
     }
 
     /** What each task's baseline and threshold are, with the formulas. */
-    static List<String> baselines(StudyConfig config) {
+    public static List<String> baselines(StudyConfig config) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<StudyTask, List<Integer>> e : config.plan().entrySet()) {
             StudyTask t = e.getKey();
@@ -146,7 +147,7 @@ final class StudyReport {
         return out;
     }
 
-    static String markdown(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine, Meta meta) {
+    public static String markdown(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine, Meta meta) {
         StringBuilder sb = new StringBuilder("# vecrnn compare: RNN vs IRNN vs LSTM vs GRU\n\n");
         sb.append("Command: `").append(meta.commandLine()).append("`  \n");
         sb.append(String.format(Locale.ROOT, "Started %s; total %s s (JIT warm-up %s s); load average %s at the start, "
@@ -195,7 +196,7 @@ final class StudyReport {
         return sb.toString();
     }
 
-    static Map<String, Object> json(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine,
+    public static Map<String, Object> json(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine,
                                     Meta meta) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("command", meta.commandLine());
@@ -218,7 +219,7 @@ final class StudyReport {
         return j;
     }
 
-    static Map<String, Object> configJson(StudyConfig c) {
+    public static Map<String, Object> configJson(StudyConfig c) {
         Map<String, Object> j = new LinkedHashMap<>();
         Map<String, Object> plan = new LinkedHashMap<>();
         c.plan().forEach((t, ls) -> plan.put(t.cliName, ls));
@@ -259,7 +260,7 @@ final class StudyReport {
         return j;
     }
 
-    static Map<String, Object> runJson(StudyRun.Result r) {
+    public static Map<String, Object> runJson(StudyRun.Result r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", r.task().cliName);
         m.put("cell", r.cell().cliName);
@@ -298,11 +299,11 @@ final class StudyReport {
     }
 
     /** JSON has no NaN or infinity: those become null. */
-    static Double num(double v) {
+    public static Double num(double v) {
         return Double.isFinite(v) ? v : null;
     }
 
-    static List<Double> nums(double[] v) {
+    public static List<Double> nums(double[] v) {
         List<Double> out = new ArrayList<>(v.length);
         for (double x : v) {
             out.add(num(x));

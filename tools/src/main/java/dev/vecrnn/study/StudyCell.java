@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import dev.vecrnn.nn.CellType;
 import dev.vecrnn.train.Init;
@@ -9,7 +9,7 @@ import java.util.Locale;
  * rate the literature uses for it. All are trained alike otherwise (Adam, global-norm clipping,
  * the same hidden size and batch), so differences in the results come from the cell.
  */
-enum StudyCell {
+public enum StudyCell {
     /** Elman RNN with tanh, PyTorch's default initialisation: the classic baseline. */
     RNN_TANH("rnn_tanh", CellType.RNN_TANH, Init.Scheme.PYTORCH, 1e-3,
             "tanh RNN, PyTorch default init U(±1/√H)"),
@@ -37,12 +37,12 @@ enum StudyCell {
     RNN_RELU("rnn_relu", CellType.RNN_RELU, Init.Scheme.PYTORCH, 1e-4,
             "relu RNN, PyTorch default init U(±1/√H)");
 
-    final String cliName;
-    final CellType type;
-    final Init.Scheme init;
+    public final String cliName;
+    public final CellType type;
+    public final Init.Scheme init;
     /** Adam learning rate used unless {@code --lr} overrides it for all cells. */
-    final double defaultLr;
-    final String description;
+    public final double defaultLr;
+    public final String description;
 
     StudyCell(String cliName, CellType type, Init.Scheme init, double defaultLr, String description) {
         this.cliName = cliName;
@@ -53,14 +53,14 @@ enum StudyCell {
     }
 
     /** The LSTM forget-gate bias this study sets (only for {@link #LSTM}). */
-    static final double FORGET_BIAS = 1.0;
+    public static final double FORGET_BIAS = 1.0;
 
     /**
      * The cell named {@code name} (case-insensitive; {@code rnn} means {@code rnn_tanh}).
      *
      * @throws IllegalArgumentException naming the valid names
      */
-    static StudyCell parse(String name) {
+    public static StudyCell parse(String name) {
         if (name != null) {
             String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
             if (n.equals("rnn")) {

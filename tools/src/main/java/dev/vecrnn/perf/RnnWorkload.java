@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.CellType;
@@ -13,7 +13,7 @@ import java.util.Random;
  * backward of {@code sum(out * R)} for a fixed random {@code R}, including the input gradient).
  * {@code vecrnn profile} also stacks layers and adds an optimizer update to a training step.
  */
-final class RnnWorkload implements AutoCloseable {
+public final class RnnWorkload implements AutoCloseable {
     private final ThreadTeam team;
     private final RecurrentLayer layer;
     private final Optimizer optimizer; // null: no update (the PyTorch-comparable workload)
@@ -24,7 +24,7 @@ final class RnnWorkload implements AutoCloseable {
     private final float[] r; // [T, B, H], dL/dout of L = sum(out * R)
     private float checksum;
 
-    RnnWorkload(CellType cell, RnnShape shape, BenchMode mode, int threads, long seed) {
+    public RnnWorkload(CellType cell, RnnShape shape, BenchMode mode, int threads, long seed) {
         this(cell, shape, mode, threads, seed, 1, false);
     }
 
@@ -32,7 +32,7 @@ final class RnnWorkload implements AutoCloseable {
      * {@code layers} stacked layers; with {@code update}, a training step ends with an Adam step
      * (learning rate 1e-4, so thousands of steps leave the weights in range).
      */
-    RnnWorkload(CellType cell, RnnShape shape, BenchMode mode, int threads, long seed, int layers, boolean update) {
+    public RnnWorkload(CellType cell, RnnShape shape, BenchMode mode, int threads, long seed, int layers, boolean update) {
         this.team = new ThreadTeam(threads);
         this.layer = RecurrentLayer.builder(cell, shape.I(), shape.H()).numLayers(layers).seed(seed).threads(team).build();
         this.optimizer = update && mode == BenchMode.TRAINING ? new Adam(layer.parameters(), 1e-4) : null;
@@ -53,7 +53,7 @@ final class RnnWorkload implements AutoCloseable {
     }
 
     /** One step; keeps one value of each result so no pass can be skipped as unused. */
-    void step() {
+    public void step() {
         if (mode == BenchMode.INFERENCE) {
             checksum += layer.infer(x, T, B, null, null).out()[0];
         } else {
@@ -67,12 +67,12 @@ final class RnnWorkload implements AutoCloseable {
     }
 
     /** Sum of one element of every step's result (printed, so the results are used). */
-    float checksum() {
+    public float checksum() {
         return checksum;
     }
 
     /** The team running the layer (its threads are named after it). */
-    ThreadTeam team() {
+    public ThreadTeam team() {
         return team;
     }
 

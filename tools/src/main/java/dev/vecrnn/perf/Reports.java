@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,13 +11,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Small helpers the benchmark commands share for writing their reports. */
-final class Reports {
+public final class Reports {
     private Reports() {}
 
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Writes through a temporary file in the same folder and an atomic rename: never a half-written report. */
-    static void write(Path file, byte[] content) throws IOException {
+    public static void write(Path file, byte[] content) throws IOException {
         Path abs = file.toAbsolutePath();
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
@@ -29,16 +29,16 @@ final class Reports {
         }
     }
 
-    static void write(Path file, String text) throws IOException {
+    public static void write(Path file, String text) throws IOException {
         write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static void writeJson(Path file, Object value) throws IOException {
+    public static void writeJson(Path file, Object value) throws IOException {
         write(file, JSON.writeValueAsBytes(value));
     }
 
     /** Three significant-ish digits: 1234.5, 12.35, 0.1235. */
-    static String fmt(double v) {
+    public static String fmt(double v) {
         if (Double.isNaN(v)) {
             return "";
         }
@@ -47,7 +47,7 @@ final class Reports {
     }
 
     /** The machine facts a report starts with, as a Markdown list. */
-    static String machineMarkdown(Map<String, String> info) {
+    public static String machineMarkdown(Map<String, String> info) {
         StringBuilder sb = new StringBuilder();
         for (String k : new String[] {"cpu", "cpu.flags", "processors", "jdk", "vector.preferred",
             "vector.intrinsified", "jvm.flags"}) {
@@ -59,7 +59,7 @@ final class Reports {
     }
 
     /** Makes AWT render charts without a display; must run before any AWT class loads. */
-    static void headless() {
+    public static void headless() {
         System.setProperty("java.awt.headless", "true");
     }
 }

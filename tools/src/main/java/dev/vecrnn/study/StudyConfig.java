@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -27,17 +27,17 @@ import java.util.Map;
  *                     compilation is not billed to the first run's wall time
  * @param out          output folder
  */
-record StudyConfig(String preset, Map<StudyTask, List<Integer>> plan, List<StudyCell> cells, int steps, int hidden,
+public record StudyConfig(String preset, Map<StudyTask, List<Integer>> plan, List<StudyCell> cells, int steps, int hidden,
                    int batch, Double lrOverride, double clipNorm, long seed, int threads, int evalEvery,
                    int evalBatches, int testBatches, int probeBatch, int probeLags, int warmupSteps, Path out) {
 
     /** The Adam learning rate {@code cell} trains with. */
-    double lr(StudyCell cell) {
+    public double lr(StudyCell cell) {
         return lrOverride != null ? lrOverride : cell.defaultLr;
     }
 
     /** Number of training runs: cells times lengths, summed over tasks. */
-    int runCount() {
+    public int runCount() {
         return cells.size() * plan.values().stream().mapToInt(List::size).sum();
     }
 }

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

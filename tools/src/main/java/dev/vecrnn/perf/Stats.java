@@ -1,13 +1,13 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import java.util.Arrays;
 import java.util.List;
 
 /** Order statistics of a sample, as every benchmark report here states them. */
-final class Stats {
+public final class Stats {
     private Stats() {}
 
-    static double median(double[] v) {
+    public static double median(double[] v) {
         if (v.length == 0) {
             throw new IllegalArgumentException("median of an empty sample");
         }
@@ -17,15 +17,15 @@ final class Stats {
         return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
-    static double median(List<Double> v) {
+    public static double median(List<Double> v) {
         return median(v.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    static double min(double[] v) {
+    public static double min(double[] v) {
         return Arrays.stream(v).min().orElseThrow();
     }
 
-    static double max(double[] v) {
+    public static double max(double[] v) {
         return Arrays.stream(v).max().orElseThrow();
     }
 
@@ -34,7 +34,7 @@ final class Stats {
      * sample's elements at {@code n/4} and {@code 3n/4} (the same rule as the Python timer, so both
      * sides of a comparison judge noise alike).
      */
-    static double iqrOverMedian(double[] v) {
+    public static double iqrOverMedian(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;
@@ -42,7 +42,7 @@ final class Stats {
     }
 
     /** Geometric mean of positive values (the mean of ratios that treats 2× and ½× symmetrically). */
-    static double geometricMean(double[] v) {
+    public static double geometricMean(double[] v) {
         double log = 0;
         for (double x : v) {
             if (!(x > 0)) {

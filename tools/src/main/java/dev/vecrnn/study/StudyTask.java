@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import dev.vecrnn.tasks.AddingTask;
 import dev.vecrnn.tasks.CharLmTask;
@@ -13,7 +13,7 @@ import java.util.Locale;
  * The tasks {@code vecrnn compare} can train on, with what "T" means for each and the name of
  * the metric its loss is.
  */
-enum StudyTask {
+public enum StudyTask {
     /** Adding problem; T is the sequence length. */
     ADDING("adding", 2, List.of(50, 100, 200), "MSE"),
     /** Copy task; T is the delay (sequences have T + 20 steps). */
@@ -23,10 +23,10 @@ enum StudyTask {
     /** Character model on the bundled text; T is the window length. */
     CHARLM("charlm", 1, List.of(50, 100), "CE nats/char");
 
-    final String cliName;
-    final int minLength;
-    final List<Integer> defaultLengths;
-    final String metric;
+    public final String cliName;
+    public final int minLength;
+    public final List<Integer> defaultLengths;
+    public final String metric;
 
     StudyTask(String cliName, int minLength, List<Integer> defaultLengths, String metric) {
         this.cliName = cliName;
@@ -38,7 +38,7 @@ enum StudyTask {
     private static volatile CharText text;
 
     /** A fresh stream of this task at length {@code t} seeded with {@code seed}. */
-    Task create(int t, long seed) {
+    public Task create(int t, long seed) {
         return switch (this) {
             case ADDING -> new AddingTask(t, seed);
             case COPY -> new CopyTask(t, seed);
@@ -62,7 +62,7 @@ enum StudyTask {
     }
 
     /** The meaning of T for this task, for reports. */
-    String lengthMeaning() {
+    public String lengthMeaning() {
         return this == COPY ? "T = delay (sequences of T + 20 steps)" : "T = sequence length";
     }
 
@@ -71,7 +71,7 @@ enum StudyTask {
      *
      * @throws IllegalArgumentException naming the valid names
      */
-    static StudyTask parse(String name) {
+    public static StudyTask parse(String name) {
         if (name != null) {
             String n = name.trim().toLowerCase(Locale.ROOT);
             for (StudyTask t : values()) {

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import dev.vecrnn.nn.BackwardResult;
 import dev.vecrnn.nn.CellType;
@@ -36,7 +36,7 @@ import java.util.TreeSet;
  * the layer's saved training state: call it between training steps, not inside one. Single-layer
  * networks only.
  */
-final class GradientLagProbe {
+public final class GradientLagProbe {
     private final RecurrentLayer layer;
     private final LossHead lastStepHead;
     private final int seqLen;
@@ -49,7 +49,7 @@ final class GradientLagProbe {
     private final int[] lags;
 
     /** A profile: for each lag, the mean per-sequence norm of {@code ∂ℓ/∂h} and of {@code ∂ℓ/∂c}. */
-    record Profile(int[] lags, double[] hNorms, double[] cNorms) {}
+    public record Profile(int[] lags, double[] hNorms, double[] cNorms) {}
 
     /**
      * @param layer     a single-layer network
@@ -90,7 +90,7 @@ final class GradientLagProbe {
      * About {@code count} lags from 0 to {@code seqLen - 1}, evenly spaced and always including
      * both ends: enough to see a geometric decay without a pass per step.
      */
-    static int[] spacedLags(int seqLen, int count) {
+    public static int[] spacedLags(int seqLen, int count) {
         if (seqLen < 1 || count < 1) {
             throw new IllegalArgumentException("need seqLen >= 1 and count >= 1, got " + seqLen + ", " + count);
         }
@@ -104,7 +104,7 @@ final class GradientLagProbe {
     }
 
     /** The profile at the layer's and head's current weights. */
-    Profile measure() {
+    public Profile measure() {
         double[] hNorms = new double[lags.length];
         double[] cNorms = layer.cell() == CellType.LSTM ? new double[lags.length] : null;
         float[] x = batch.x();

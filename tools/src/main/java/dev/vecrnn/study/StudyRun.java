@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.study;
 
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.RecurrentLayer;
@@ -18,53 +18,53 @@ import java.util.Arrays;
  * held-out streams are re-read from their start at every evaluation, so every evaluation of a
  * run and every run of a study scores the same sequences.
  */
-final class StudyRun {
+public final class StudyRun {
     private StudyRun() {}
 
     /** Called after each step with the step count so far, the step's loss and the last validation metric. */
-    interface Progress {
+    public interface Progress {
         void step(long done, double loss, double lastValidation);
     }
 
     /** Stream seeds: fixed offsets of the study seed so that every cell sees the same data. */
-    static long trainSeed(long seed) {
+    public static long trainSeed(long seed) {
         return seed;
     }
 
-    static long validationSeed(long seed) {
+    public static long validationSeed(long seed) {
         return seed + 0x5EED_0001L;
     }
 
-    static long testSeed(long seed) {
+    public static long testSeed(long seed) {
         return seed + 0x5EED_0002L;
     }
 
-    static long probeSeed(long seed) {
+    public static long probeSeed(long seed) {
         return seed + 0x5EED_0003L;
     }
 
-    static long initSeed(long seed) {
+    public static long initSeed(long seed) {
         return seed + 0x1A17L;
     }
 
     /** Everything a run measured. Times in seconds; metrics in the task's loss. */
-    record Result(StudyTask task, StudyCell cell, int length, int seqLen, double lr, double baseline,
+    public record Result(StudyTask task, StudyCell cell, int length, int seqLen, double lr, double baseline,
                   double threshold, double finalMetric, int stepsDone, Integer reachedAtStep, double wallSeconds,
                   double trainSeconds, double flopsPerStep, int batch, float[] lossCurve, int[] evalSteps,
                   double[] evalMetrics, GradientLagProbe.Profile gradInit, GradientLagProbe.Profile gradTrained,
                   String diverged) {
 
         /** Training sequences per second of training time (evaluation and probes excluded). */
-        double sequencesPerSecond() {
+        public double sequencesPerSecond() {
             return trainSeconds > 0 ? (double) stepsDone * batch / trainSeconds : Double.NaN;
         }
 
         /** GFLOP/s of training by the DESIGN.md count. */
-        double gflops() {
+        public double gflops() {
             return trainSeconds > 0 ? flopsPerStep * stepsDone / trainSeconds / 1e9 : Double.NaN;
         }
 
-        boolean reached() {
+        public boolean reached() {
             return reachedAtStep != null;
         }
     }
@@ -73,7 +73,7 @@ final class StudyRun {
      * Flops of one training step by DESIGN.md: 3× the forward of the layer,
      * {@code 2·T·B·G·H·(I+H)}, plus 3× the head's forward, {@code 2·rows·H·O} over the scored rows.
      */
-    static double flopsPerStep(Task task, StudyCell cell, int hidden, int batch) {
+    public static double flopsPerStep(Task task, StudyCell cell, int hidden, int batch) {
         double t = task.seqLen();
         double layer = 2.0 * t * batch * cell.type.gates() * hidden * (task.inputSize() + (double) hidden);
         double rows = (double) task.lossKind().scoredSteps(task.seqLen()) * batch;
@@ -82,7 +82,7 @@ final class StudyRun {
     }
 
     /** Trains {@code cell} on {@code task} at length {@code length} as {@code config} says. */
-    static Result run(StudyConfig config, StudyTask task, StudyCell cell, int length, ThreadTeam team,
+    public static Result run(StudyConfig config, StudyTask task, StudyCell cell, int length, ThreadTeam team,
                       Progress progress) {
         long wallStart = System.nanoTime();
         long seed = config.seed();
@@ -156,7 +156,7 @@ final class StudyRun {
      * A few steps of {@code cell} on a throwaway network so that the JIT compiles the kernels
      * before anything is timed; returns the seconds it took.
      */
-    static double warmUp(StudyConfig config, StudyTask task, StudyCell cell, int length, ThreadTeam team) {
+    public static double warmUp(StudyConfig config, StudyTask task, StudyCell cell, int length, ThreadTeam team) {
         long t0 = System.nanoTime();
         Task data = task.create(length, config.seed() ^ 0x3A3AL);
         RecurrentLayer layer = RecurrentLayer.builder(cell.type, data.inputSize(), config.hidden())

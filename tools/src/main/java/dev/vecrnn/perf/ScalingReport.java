@@ -1,40 +1,40 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /** The tables of {@code bench scaling}: GFLOP/s by vector width and thread count, from measured points. */
-final class ScalingReport {
+public final class ScalingReport {
     private ScalingReport() {}
 
     /** One child JVM's timing: width (0 = scalar), threads, ms per step and the flops of a step. */
-    record Point(int bits, int threads, double medianMs, double minMs, double maxMs, double iqrOverMedian,
+    public record Point(int bits, int threads, double medianMs, double minMs, double maxMs, double iqrOverMedian,
                  double flops) {
-        double gflops() {
+        public double gflops() {
             return flops / (medianMs * 1e-3) / 1e9;
         }
 
         /** GFLOP/s of the slowest and fastest step: the spread. */
-        double gflopsWorst() {
+        public double gflopsWorst() {
             return flops / (maxMs * 1e-3) / 1e9;
         }
 
-        double gflopsBest() {
+        public double gflopsBest() {
             return flops / (minMs * 1e-3) / 1e9;
         }
     }
 
-    static String widthLabel(int bits) {
+    public static String widthLabel(int bits) {
         return bits == 0 ? "scalar" : bits + "-bit";
     }
 
-    static Optional<Point> find(List<Point> points, int bits, int threads) {
+    public static Optional<Point> find(List<Point> points, int bits, int threads) {
         return points.stream().filter(p -> p.bits() == bits && p.threads() == threads).findFirst();
     }
 
     /** Markdown: GFLOP/s (spread), ms per step, speed-up over scalar, speed-up over one thread. */
-    static String markdown(List<Point> points, List<Integer> widths, int threadsMax) {
+    public static String markdown(List<Point> points, List<Integer> widths, int threadsMax) {
         StringBuilder sb = new StringBuilder();
         sb.append("### GFLOP/s, median (slowest–fastest step)\n\n");
         header(sb, "threads", widths);

@@ -1,24 +1,24 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /** What one timed step of a recurrent layer does. */
-enum BenchMode {
+public enum BenchMode {
     /** {@code infer()}: forward only, nothing saved. */
     INFERENCE("inference"),
     /** {@code zeroGrad()}, {@code forward()}, {@code backward()} including the input gradient. */
     TRAINING("training");
 
-    final String label;
+    public final String label;
 
     BenchMode(String label) {
         this.label = label;
     }
 
     /** Accepts {@code inference|infer} and {@code training|train}, case-insensitive. */
-    static BenchMode parse(String s) {
+    public static BenchMode parse(String s) {
         String n = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
         return switch (n) {
             case "inference", "infer" -> INFERENCE;
@@ -27,7 +27,7 @@ enum BenchMode {
         };
     }
 
-    static List<BenchMode> parseList(String text) {
+    public static List<BenchMode> parseList(String text) {
         List<BenchMode> out = new ArrayList<>();
         for (String s : text.split(",")) {
             if (!s.isBlank()) {

@@ -1,4 +1,4 @@
-package dev.vecrnn.cli;
+package dev.vecrnn.perf;
 
 import dev.vecrnn.nn.CellType;
 import java.util.ArrayList;
@@ -8,16 +8,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The ratio table of {@code bench compare-pytorch}, from per-round medians of both frameworks. */
-final class CompareReport {
+public final class CompareReport {
     private CompareReport() {}
 
     /** One point of the sweep. */
-    record Config(CellType cell, RnnShape shape, BenchMode mode, int threads) {
-        double flops() {
+    public record Config(CellType cell, RnnShape shape, BenchMode mode, int threads) {
+        public double flops() {
             return shape.flops(cell, mode);
         }
 
-        String label() {
+        public String label() {
             return cell.cliName() + " " + shape + " " + mode.label + " " + threads + "T";
         }
     }
@@ -27,13 +27,13 @@ final class CompareReport {
      * (below 1: vecrnn is faster), taken per round (both frameworks measured back to back) and
      * summarised by median, min and max over rounds.
      */
-    record Row(Config config, double torchMs, double vecrnnMs, double ratioMedian, double ratioMin, double ratioMax,
+    public record Row(Config config, double torchMs, double vecrnnMs, double ratioMedian, double ratioMin, double ratioMax,
                int rounds) {
-        double torchGflops() {
+        public double torchGflops() {
             return config.flops() / (torchMs * 1e-3) / 1e9;
         }
 
-        double vecrnnGflops() {
+        public double vecrnnGflops() {
             return config.flops() / (vecrnnMs * 1e-3) / 1e9;
         }
     }
@@ -43,7 +43,7 @@ final class CompareReport {
      *
      * @throws IllegalArgumentException if the lists are empty or of different lengths
      */
-    static Row row(Config config, List<Double> torchMs, List<Double> vecrnnMs) {
+    public static Row row(Config config, List<Double> torchMs, List<Double> vecrnnMs) {
         if (torchMs.isEmpty() || torchMs.size() != vecrnnMs.size()) {
             throw new IllegalArgumentException("need one PyTorch and one vecrnn time per round, got "
                     + torchMs.size() + " and " + vecrnnMs.size());
@@ -57,7 +57,7 @@ final class CompareReport {
     }
 
     /** Geometric mean of the median ratios per mode and thread count, e.g. {@code "training 1T" -> 0.83}. */
-    static Map<String, Double> geometricMeans(List<Row> rows) {
+    public static Map<String, Double> geometricMeans(List<Row> rows) {
         Map<String, List<Double>> groups = new LinkedHashMap<>();
         for (Row r : rows) {
             groups.computeIfAbsent(r.config().mode().label + " " + r.config().threads() + "T", k -> new ArrayList<>())
@@ -68,7 +68,7 @@ final class CompareReport {
         return out;
     }
 
-    static String markdown(List<Row> rows) {
+    public static String markdown(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("| cell | T×B×I×H | mode | threads | PyTorch ms | vecrnn ms | vecrnn / PyTorch (min–max) | PyTorch GFLOP/s | vecrnn GFLOP/s |\n");
         sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
