@@ -23,8 +23,8 @@ import org.knowm.xchart.internal.chartpart.Chart;
 public final class Reports {
     private Reports() {}
 
-    /** Indented JSON, as every report file is written. */
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reads and writes the reports' JSON (indented, as every report file is written). */
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Writes the whole content of a file to a path, for APIs that only write to paths (a JFR dump, a chart). */
     @FunctionalInterface
