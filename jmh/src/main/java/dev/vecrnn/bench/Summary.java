@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Turns JMH JSON result files into {@code summary.md}: the machine, then per benchmark the
@@ -118,13 +117,10 @@ public final class Summary {
         return rows;
     }
 
+    /** The peak file {@code bench peak} wrote, read by perf's one reader of the format. */
     static Peak readPeak(File f) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(f);
-        Map<Integer, Double> m = new TreeMap<>();
-        for (JsonNode r : root.path("results")) {
-            m.put(r.path("threads").asInt(), r.path("gflops_median").asDouble());
-        }
-        return new Peak(m, root.path("vector_bits").asInt(), root.path("date").asText(""), f.toString());
+        dev.vecrnn.perf.Peak.Measured m = dev.vecrnn.perf.Peak.read(f.toPath());
+        return new Peak(m.gflopsByThreads(), m.vectorBits(), m.date(), f.toString());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.vecrnn.perf;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vecrnn.kernel.FmaPeak;
 import dev.vecrnn.kernel.VectorSupport;
 import dev.vecrnn.mem.ThreadTeam;
@@ -10,10 +11,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * This machine's FP32 FMA throughput at the selected vector width for 1..N threads
@@ -173,6 +176,34 @@ public final class Peak {
     }
 
     /**
+     * A peak file as {@link #run} writes it.
+     *
+     * @param gflopsByThreads median GFLOP/s by thread count, in thread order
+     * @param vectorBits      the width it was measured at (0 = scalar; -1 if the file does not say)
+     * @param date            when it was measured, an ISO-8601 instant ("" if the file does not say)
+     */
+    public record Measured(Map<Integer, Double> gflopsByThreads, int vectorBits, String date) {
+        /** Copies the map, keeping its order. */
+        public Measured {
+            gflopsByThreads = Collections.unmodifiableMap(new TreeMap<>(gflopsByThreads));
+        }
+    }
+
+    /**
+     * Reads a peak file (the one reader of the format; the JMH summary uses it too).
+     *
+     * @throws IOException if the file cannot be read or is not JSON
+     */
+    public static Measured read(Path file) throws IOException {
+        JsonNode root = Reports.JSON.readTree(file.toFile());
+        Map<Integer, Double> byThreads = new TreeMap<>();
+        for (JsonNode row : root.path("results")) {
+            byThreads.put(row.path("threads").asInt(), row.path("gflops_median").asDouble());
+        }
+        return new Measured(byThreads, root.path("vector_bits").asInt(-1), root.path("date").asText(""));
+    }
+
+    /**
      * The median GFLOP/s for {@code threads} threads from a peak file, if there is one measured
      * at the vector width in use; null otherwise (or if it is unreadable).
      */
@@ -181,18 +212,11 @@ public final class Peak {
             return null;
         }
         try {
-            var root = Reports.JSON.readTree(file.toFile());
-            if (root.path("vector_bits").asInt(-1) != VectorSupport.BITS) {
-                return null;
-            }
-            for (var row : root.path("results")) {
-                if (row.path("threads").asInt() == threads && row.path("gflops_median").asDouble() > 0) {
-                    return row.path("gflops_median").asDouble();
-                }
-            }
+            Measured m = read(file);
+            Double g = m.gflopsByThreads().get(threads);
+            return m.vectorBits() == VectorSupport.BITS && g != null && g > 0 ? g : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return null;
     }
 }

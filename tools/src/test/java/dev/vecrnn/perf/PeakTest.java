@@ -47,6 +47,19 @@ class PeakTest {
     }
 
     @Test
+    void readGivesEveryThreadCountTheWidthAndTheDate() throws Exception {
+        Path file = tmp.resolve("peak.json");
+        Reports.writeJson(file, Peak.toJson(List.of(new Peak.Sample(2, new double[] {4, 6}), new Peak.Sample(1, new double[] {3})),
+                Map.of()));
+        Peak.Measured m = Peak.read(file);
+        assertThat(m.gflopsByThreads()).containsExactly(Map.entry(1, 3.0), Map.entry(2, 5.0));
+        assertThat(m.vectorBits()).isEqualTo(VectorSupport.BITS);
+        assertThat(java.time.Instant.parse(m.date())).isNotNull();
+        Files.writeString(file, "{\"results\": []}");
+        assertThat(Peak.read(file)).isEqualTo(new Peak.Measured(Map.of(), -1, ""));
+    }
+
+    @Test
     void settingsAreCheckedByOptionName() {
         Path out = tmp.resolve("p.json");
         assertThatThrownBy(() -> new Peak.Config(0, 7, 200, out)).hasMessage("--threads-max must be >= 1, got 0");
