@@ -1,7 +1,6 @@
 package dev.vecrnn.cli;
 
 import dev.vecrnn.perf.Timing;
-import dev.vecrnn.perf.Timing;
 import picocli.CommandLine.Option;
 
 /**

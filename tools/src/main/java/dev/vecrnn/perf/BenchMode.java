@@ -11,6 +11,7 @@ public enum BenchMode {
     /** {@code zeroGrad()}, {@code forward()}, {@code backward()} including the input gradient. */
     TRAINING("training");
 
+    /** The name on the command line and in reports. */
     public final String label;
 
     BenchMode(String label) {
@@ -27,6 +28,11 @@ public enum BenchMode {
         };
     }
 
+    /**
+     * Parses a comma-separated list of modes.
+     *
+     * @throws IllegalArgumentException if an entry is no mode or the list is empty
+     */
     public static List<BenchMode> parseList(String text) {
         List<BenchMode> out = new ArrayList<>();
         for (String s : text.split(",")) {
@@ -38,6 +44,15 @@ public enum BenchMode {
             throw new IllegalArgumentException("modes: expected inference and/or training, got '" + text + "'");
         }
         return out;
+    }
+
+    /**
+     * Flops of one step given the flops of a forward pass ({@link dev.vecrnn.nn.CellType#forwardFlops}):
+     * a training step (forward, backpropagation through time, every weight gradient and the
+     * input gradient) counts as three forwards.
+     */
+    public long stepFlops(long forwardFlops) {
+        return this == TRAINING ? Math.multiplyExact(3L, forwardFlops) : forwardFlops;
     }
 
     @Override

@@ -19,10 +19,10 @@ import java.util.Map;
  * reads the one JSON line it prints. The vector width is a {@code static final} decided when the
  * kernels load, so each width needs its own JVM.
  */
-public final class ChildProcess {
+final class ChildProcess {
     private ChildProcess() {}
 
-    public record Outcome(int exitCode, String stdout, String stderr) {}
+    record Outcome(int exitCode, String stdout, String stderr) {}
 
     /**
      * The command line of a child JVM running {@code main} with {@code mainArgs}: this JVM's
@@ -30,7 +30,7 @@ public final class ChildProcess {
      * debugger settings), the Vector API module, and {@code -Dvecrnn.vectorBits=vectorBits} when
      * {@code vectorBits} is not null.
      */
-    public static List<String> javaCommand(Class<?> main, Integer vectorBits, List<String> mainArgs) {
+    static List<String> javaCommand(Class<?> main, Integer vectorBits, List<String> mainArgs) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         boolean haveVector = false;
@@ -72,7 +72,7 @@ public final class ChildProcess {
     }
 
     /** Runs {@code command} with the environment changed as given; stdout and stderr are captured. */
-    public static Outcome run(List<String> command, Map<String, String> setEnv, Collection<String> unsetEnv) throws IOException {
+    static Outcome run(List<String> command, Map<String, String> setEnv, Collection<String> unsetEnv) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeAll(unsetEnv);
         pb.environment().putAll(setEnv);
@@ -104,7 +104,7 @@ public final class ChildProcess {
      * The last line of stdout that is a JSON object; on a non-zero exit or no such line, an
      * IOException naming {@code what} with the end of stderr (minus the incubator-module banner).
      */
-    public static JsonNode jsonResult(Outcome o, String what) throws IOException {
+    static JsonNode jsonResult(Outcome o, String what) throws IOException {
         String json = null;
         for (String line : o.stdout().split("\n")) {
             if (line.startsWith("{")) {
@@ -123,7 +123,7 @@ public final class ChildProcess {
     }
 
     /** The last few meaningful lines of a child's stderr, on one line. */
-    public static String stderrTail(String stderr) {
+    static String stderrTail(String stderr) {
         List<String> lines = new ArrayList<>();
         for (String l : stderr.split("\n")) {
             if (!l.isBlank() && !l.contains("Using incubator modules")) {

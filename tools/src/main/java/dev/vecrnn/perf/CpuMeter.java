@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * time. On a shared machine a timing taken while another process ran is not a measurement of
  * our code; the timers retry such windows.
  */
-public final class CpuMeter {
+final class CpuMeter {
     /** Linux's USER_HZ, the unit of /proc/stat, is 100 on every mainstream architecture. */
     private static final double JIFFY_SECONDS = 0.01;
 
@@ -25,12 +25,12 @@ public final class CpuMeter {
         wall0 = System.nanoTime();
     }
 
-    public static CpuMeter start() {
+    static CpuMeter start() {
         return new CpuMeter();
     }
 
     /** Average number of cores other processes kept busy since {@link #start}, or NaN if unknown. */
-    public double foreignCores() {
+    double foreignCores() {
         double wall = (System.nanoTime() - wall0) * 1e-9;
         double busy = machineBusySeconds() - busy0;
         double own = ownCpuSeconds() - own0;

@@ -40,7 +40,7 @@ public final class MachineInfo {
      * Whether C2 will compile Vector API calls to SIMD instructions: it needs the vector
      * intrinsics enabled and a JIT that is not interpreter-only or C1-only.
      */
-    public static String intrinsified() {
+    private static String intrinsified() {
         if (!VectorSupport.MODULE_PRESENT) {
             return "no (module missing)";
         }
@@ -62,7 +62,7 @@ public final class MachineInfo {
         }
     }
 
-    public static String cpuModel() {
+    private static String cpuModel() {
         for (String line : cpuinfo()) {
             if (line.startsWith("model name")) {
                 return line.substring(line.indexOf(':') + 1).trim();
@@ -72,7 +72,7 @@ public final class MachineInfo {
     }
 
     /** The SIMD flags that matter for these kernels. */
-    public static String cpuFlags() {
+    private static String cpuFlags() {
         for (String line : cpuinfo()) {
             if (line.startsWith("flags")) {
                 StringBuilder sb = new StringBuilder();

@@ -16,23 +16,23 @@ import java.util.Locale;
  * @param totalNanos  wall time of the measured steps, summed
  * @param peakGflops  the FMA peak "% of peak" refers to (NaN: unknown)
  */
-public record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double peakGflops) {
+record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double peakGflops) {
 
     /** Label of the remainder row. */
-    public static final String OTHER = "other (outside the timed phases)";
+    static final String OTHER = "other (outside the timed phases)";
 
     /** One row; {@code phase} is null for "other". */
-    public record Row(Phase phase, String label, long calls, long nanos, long flops) {}
+    record Row(Phase phase, String label, long calls, long nanos, long flops) {}
 
     /** The phases a step times: an inference pass, or a training step (with optimizer update). */
-    public static List<Phase> expectedPhases(boolean training) {
+    static List<Phase> expectedPhases(boolean training) {
         return training
                 ? List.of(Phase.values())
                 : List.of(Phase.INPUT_PROJECTION, Phase.RECURRENT_GEMM, Phase.GATE_POINTWISE, Phase.WEIGHT_PACKING,
                         Phase.STEP_SYNC);
     }
 
-    public static PhaseBreakdown of(PhaseTotals totals, boolean training, int steps, long totalNanos, double peakGflops) {
+    static PhaseBreakdown of(PhaseTotals totals, boolean training, int steps, long totalNanos, double peakGflops) {
         List<Row> rows = new ArrayList<>();
         long timed = 0;
         for (Phase p : expectedPhases(training)) {
@@ -44,7 +44,7 @@ public record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double 
     }
 
     /** Flops of all rows. */
-    public long totalFlops() {
+    long totalFlops() {
         long s = 0;
         for (Row r : rows) {
             s += r.flops();
@@ -53,16 +53,16 @@ public record PhaseBreakdown(List<Row> rows, int steps, long totalNanos, double 
     }
 
     /** Percentage of the total time. */
-    public double share(Row r) {
+    double share(Row r) {
         return totalNanos == 0 ? 0 : 100.0 * r.nanos() / totalNanos;
     }
 
-    public static double gflops(long flops, long nanos) {
+    static double gflops(long flops, long nanos) {
         return flops == 0 || nanos <= 0 ? Double.NaN : (double) flops / nanos;
     }
 
     /** The table as Markdown. */
-    public String table() {
+    String table() {
         StringBuilder sb = new StringBuilder();
         sb.append("| phase | calls | ms total | ms/step | share % | GFLOP/s | % peak |\n");
         sb.append("|---|---:|---:|---:|---:|---:|---:|\n");

@@ -15,6 +15,11 @@ public record RnnShape(int T, int B, int I, int H) {
             new RnnShape(50, 32, 256, 256), new RnnShape(50, 64, 512, 512), new RnnShape(25, 16, 1024, 1024),
             new RnnShape(100, 1, 256, 256), new RnnShape(50, 128, 128, 128));
 
+    /**
+     * A shape of positive sizes.
+     *
+     * @throws IllegalArgumentException if a size is below 1
+     */
     public RnnShape {
         if (T < 1 || B < 1 || I < 1 || H < 1) {
             throw new IllegalArgumentException("shape TxBxIxH: every size must be >= 1, got " + T + "x" + B + "x" + I + "x" + H);
@@ -58,14 +63,14 @@ public record RnnShape(int T, int B, int I, int H) {
         return out;
     }
 
-    /** Flops of one forward pass of one layer, {@code 2·T·B·G·H·(I+H)} (DESIGN.md). */
+    /** Flops of one forward pass of one layer, {@link CellType#forwardFlops}: {@code 2·T·B·G·H·(I+H)}. */
     public double forwardFlops(CellType cell) {
-        return 2.0 * T * B * cell.gates() * H * ((double) I + H);
+        return cell.forwardFlops(T, B, I, H);
     }
 
-    /** Flops of one step in {@code mode}: forward, or forward + backward counted as 3× forward. */
+    /** Flops of one step of one layer in {@code mode} ({@link BenchMode#stepFlops}: training is 3× forward). */
     public double flops(CellType cell, BenchMode mode) {
-        return mode == BenchMode.TRAINING ? 3 * forwardFlops(cell) : forwardFlops(cell);
+        return mode.stepFlops(cell.forwardFlops(T, B, I, H));
     }
 
     @Override

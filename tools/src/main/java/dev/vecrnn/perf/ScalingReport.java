@@ -1,40 +1,45 @@
 package dev.vecrnn.perf;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The tables of {@code bench scaling}: GFLOP/s by vector width and thread count, from measured points. */
-public final class ScalingReport {
+/** The tables and chart of {@code bench scaling}: GFLOP/s by vector width and thread count, from measured points. */
+final class ScalingReport {
     private ScalingReport() {}
 
     /** One child JVM's timing: width (0 = scalar), threads, ms per step and the flops of a step. */
-    public record Point(int bits, int threads, double medianMs, double minMs, double maxMs, double iqrOverMedian,
+    record Point(int bits, int threads, double medianMs, double minMs, double maxMs, double iqrOverMedian,
                  double flops) {
-        public double gflops() {
+        double gflops() {
             return flops / (medianMs * 1e-3) / 1e9;
         }
 
         /** GFLOP/s of the slowest and fastest step: the spread. */
-        public double gflopsWorst() {
+        double gflopsWorst() {
             return flops / (maxMs * 1e-3) / 1e9;
         }
 
-        public double gflopsBest() {
+        double gflopsBest() {
             return flops / (minMs * 1e-3) / 1e9;
         }
     }
 
-    public static String widthLabel(int bits) {
+    static String widthLabel(int bits) {
         return bits == 0 ? "scalar" : bits + "-bit";
     }
 
-    public static Optional<Point> find(List<Point> points, int bits, int threads) {
+    static Optional<Point> find(List<Point> points, int bits, int threads) {
         return points.stream().filter(p -> p.bits() == bits && p.threads() == threads).findFirst();
     }
 
     /** Markdown: GFLOP/s (spread), ms per step, speed-up over scalar, speed-up over one thread. */
-    public static String markdown(List<Point> points, List<Integer> widths, int threadsMax) {
+    static String markdown(List<Point> points, List<Integer> widths, int threadsMax) {
         StringBuilder sb = new StringBuilder();
         sb.append("### GFLOP/s, median (slowest–fastest step)\n\n");
         header(sb, "threads", widths);
@@ -82,6 +87,31 @@ public final class ScalingReport {
             }
         }
         return sb.toString();
+    }
+
+    /** GFLOP/s against threads, one series per width. */
+    static XYChart chart(String title, List<Point> points, List<Integer> widths, int threadsMax) {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title)
+                .xAxisTitle("threads").yAxisTitle("GFLOP/s (median)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setXAxisTickMarkSpacingHint(Math.max(40, 600 / Math.max(1, threadsMax)));
+        for (int w : widths) {
+            List<Integer> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int t = 1; t <= threadsMax; t++) {
+                int tt = t;
+                find(points, w, t).ifPresent(p -> {
+                    xs.add(tt);
+                    ys.add(p.gflops());
+                });
+            }
+            if (!xs.isEmpty()) {
+                chart.addSeries(widthLabel(w), xs, ys).setMarker(SeriesMarkers.CIRCLE);
+            }
+        }
+        return chart;
     }
 
     /** {@code base.median / p.median} as text, e.g. {@code 7.52×}; empty if either is missing. */

@@ -7,6 +7,11 @@ import java.util.List;
 public final class Stats {
     private Stats() {}
 
+    /**
+     * The middle value (the mean of the two middle ones for an even count).
+     *
+     * @throws IllegalArgumentException if the sample is empty
+     */
     public static double median(double[] v) {
         if (v.length == 0) {
             throw new IllegalArgumentException("median of an empty sample");
@@ -17,14 +22,17 @@ public final class Stats {
         return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
+    /** {@link #median(double[])} of a list. */
     public static double median(List<Double> v) {
         return median(v.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
+    /** The smallest value of a non-empty sample. */
     public static double min(double[] v) {
         return Arrays.stream(v).min().orElseThrow();
     }
 
+    /** The largest value of a non-empty sample. */
     public static double max(double[] v) {
         return Arrays.stream(v).max().orElseThrow();
     }

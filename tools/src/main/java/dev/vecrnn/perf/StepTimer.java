@@ -6,25 +6,25 @@ package dev.vecrnn.perf;
  * tool for the suite ({@code scripts/bench}); this harness exists so that one command can sweep
  * vector widths, which are fixed per JVM, and interleave runs with another framework.
  */
-public final class StepTimer {
+final class StepTimer {
     private StepTimer() {}
 
     /** One timed window: per-step times and how clean the window was. */
-    public record Window(double[] timesMs, int warmupIters, double foreignCores, int tries) {
-        public double medianMs() {
+    record Window(double[] timesMs, int warmupIters, double foreignCores, int tries) {
+        double medianMs() {
             return Stats.median(timesMs);
         }
 
-        public double iqrOverMedian() {
+        double iqrOverMedian() {
             return Stats.iqrOverMedian(timesMs);
         }
 
-        public boolean clean(Timing o) {
+        boolean clean(Timing o) {
             return !(foreignCores > o.maxForeign()) && iqrOverMedian() <= o.maxIqr();
         }
 
         /** Cleaner first (no foreign load, then low noise), then faster. */
-        public boolean betterThan(Window other, Timing o) {
+        boolean betterThan(Window other, Timing o) {
             boolean f1 = foreignCores > o.maxForeign();
             boolean f2 = other.foreignCores > o.maxForeign();
             if (f1 != f2) {
@@ -40,7 +40,7 @@ public final class StepTimer {
     }
 
     /** Times {@code step}; {@link Window#tries} is the number of windows it took to get a clean one (or all tried). */
-    public static Window time(Runnable step, Timing o) {
+    static Window time(Runnable step, Timing o) {
         Window best = null;
         int attempts = 0;
         while (attempts < o.tries()) {

@@ -27,23 +27,16 @@ public record Timing(long warmupMs, int minWarmupIters, int reps, long minMs, in
      * @throws IllegalArgumentException naming the option, the rule and the value
      */
     public Timing {
-        positive("--reps", reps);
-        positive("--tries", tries);
-        positive("--max-iters", maxIters);
-        if (warmupMs < 0 || minMs < 0 || minWarmupIters < 0) {
-            throw new IllegalArgumentException("--warmup-ms, --min-ms and --min-warmup-iters must be >= 0");
-        }
+        Checks.nonNegative("--warmup-ms", warmupMs);
+        Checks.nonNegative("--min-warmup-iters", minWarmupIters);
+        Checks.positive("--reps", reps);
+        Checks.nonNegative("--min-ms", minMs);
+        Checks.positive("--max-iters", maxIters);
+        Checks.positive("--tries", tries);
+        Checks.limit("--max-foreign", maxForeign);
+        Checks.limit("--max-iqr", maxIqr);
         if (maxIters < reps) {
             throw new IllegalArgumentException("--max-iters (" + maxIters + ") must be >= --reps (" + reps + ")");
-        }
-        if (!(maxForeign >= 0) || !(maxIqr >= 0)) {
-            throw new IllegalArgumentException("--max-foreign and --max-iqr must be >= 0");
-        }
-    }
-
-    private static void positive(String name, long v) {
-        if (v < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
         }
     }
 

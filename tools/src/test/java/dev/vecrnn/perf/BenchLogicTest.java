@@ -30,6 +30,12 @@ class BenchLogicTest {
                     .hasMessageContaining("TxBxIxH");
         }
         assertThatThrownBy(() -> RnnShape.parseList(" , ")).isInstanceOf(IllegalArgumentException.class);
+        // the JMH suite's shape parameters go through the same parser
+        assertThat(RnnShape.parse(" 25X16x1024x1024 ")).isEqualTo(new RnnShape(25, 16, 1024, 1024));
+        for (String bad : new String[] {"50x64x512x256x1", "50x64xax256", "0x1x1x1", "50x-1x2x2"}) {
+            assertThatThrownBy(() -> RnnShape.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("TxBxIxH").hasMessageContaining(bad);
+        }
     }
 
     @Test
