@@ -2,20 +2,15 @@ package dev.vecrnn.perf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vecrnn.io.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
 
@@ -26,80 +21,39 @@ public final class Reports {
     /** Reads and writes the reports' JSON (indented, as every report file is written). */
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Writes the whole content of a file to a path, for APIs that only write to paths (a JFR dump, a chart). */
-    @FunctionalInterface
-    public interface PathWriter {
-        /** Writes the content to {@code temporaryFile}, an existing empty regular file that may be overwritten. */
-        void writeTo(Path temporaryFile) throws IOException;
-    }
-
     /**
      * Replaces (or creates) {@code file}, and any missing folders above it, with what
-     * {@code writer} writes: the one way the tools write a file. The content goes to a temporary
-     * file beside the target, is forced to disk and renamed over the target in one step, so a
-     * reader or a crash sees the old file or the complete new one, never a half-written one. A
-     * directory, device or other non-regular file at the target is never replaced. On any failure
-     * the temporary file is deleted and the target is left as it was.
+     * {@code writer} writes to a temporary path: the one way the tools write a file. It is the
+     * library's atomic write ({@link AtomicFiles#writeVia}: temporary file beside the target,
+     * forced to disk, renamed over it; never replaces a directory or special file; temporary files
+     * of crashed runs cleaned), plus the folders a report path may not have yet.
      *
      * @throws IOException naming the target if it is not a regular file or cannot be written
      */
-    public static void write(Path file, PathWriter writer) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir == null || target.getFileName() == null) {
-            throw new IOException(file + ": not a file path");
+    public static void write(Path file, AtomicFiles.PathWriter writer) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
         }
-        Files.createDirectories(dir);
-        refuseNonRegular(file, target);
-        String name = target.getFileName().toString();
-        Path tmp = dir.resolve("." + (name.length() > 100 ? name.substring(0, 100) : name) + "."
-                + ProcessHandle.current().pid() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
-        Files.createFile(tmp);
-        try {
-            writer.writeTo(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                // without this a crash soon after the rename can leave the name on a file whose data never reached the disk
-                ch.force(true);
-            }
-            refuseNonRegular(file, target);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true); // makes the rename itself durable where a folder can be opened (Linux, macOS)
-        } catch (IOException | RuntimeException e) {
-            // not supported on this platform; the file's content is on disk already
-        }
+        AtomicFiles.writeVia(file, writer);
     }
 
-    private static void refuseNonRegular(Path file, Path target) throws IOException {
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(target)) {
-            throw new IOException(file + ": not a regular file (" + (Files.isDirectory(target) ? "a directory" : "a special file")
-                    + "); refusing to replace it");
-        }
-    }
-
-    /** {@link #write(Path, PathWriter)} of {@code content}. */
+    /** {@link #write(Path, AtomicFiles.PathWriter)} of {@code content}. */
     public static void write(Path file, byte[] content) throws IOException {
         write(file, tmp -> Files.write(tmp, content));
     }
 
-    /** {@link #write(Path, PathWriter)} of {@code text} in UTF-8. */
+    /** {@link #write(Path, AtomicFiles.PathWriter)} of {@code text} in UTF-8. */
     public static void write(Path file, String text) throws IOException {
         write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** {@link #write(Path, PathWriter)} of {@code value} as indented JSON. */
+    /** {@link #write(Path, AtomicFiles.PathWriter)} of {@code value} as indented JSON. */
     public static void writeJson(Path file, Object value) throws IOException {
         write(file, JSON.writeValueAsBytes(value));
     }
 
-    /** {@link #write(Path, PathWriter)} of {@code chart} as a PNG image. */
+    /** {@link #write(Path, AtomicFiles.PathWriter)} of {@code chart} as a PNG image. */
     public static void writePng(Path file, Chart<?, ?> chart) throws IOException {
         write(file, tmp -> {
             try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -108,7 +62,7 @@ public final class Reports {
         });
     }
 
-    /** {@link #write(Path, PathWriter)} of {@code charts} as one PNG image, a grid of {@code rows} × {@code cols}. */
+    /** {@link #write(Path, AtomicFiles.PathWriter)} of {@code charts} as one PNG image, a grid of {@code rows} × {@code cols}. */
     public static void writePng(Path file, List<? extends Chart<?, ?>> charts, int rows, int cols) throws IOException {
         write(file, tmp -> {
             try (OutputStream out = Files.newOutputStream(tmp)) {

@@ -56,7 +56,7 @@ class ReportsTest {
         assertThatThrownBy(() -> Reports.write(file, p -> {
             Files.writeString(p, "half");
             throw new IOException("disk full");
-        })).isInstanceOf(IOException.class).hasMessage("disk full");
+        })).isInstanceOf(IOException.class).hasMessageContaining(file.toString()).hasMessageContaining("disk full");
         assertThatThrownBy(() -> Reports.write(file, p -> {
             throw new IllegalStateException("bug");
         })).isInstanceOf(IllegalStateException.class);
