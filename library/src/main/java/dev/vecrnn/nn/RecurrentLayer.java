@@ -2027,7 +2027,7 @@ public final class RecurrentLayer {
      * reach past the end of the array, so no row the kernels touch ends an array.
      */
     private float[] buffer(Object key, int length) {
-        return ws.floats(key, length + KERNEL_SLACK);
+        return ws.carve(key, length + KERNEL_SLACK);
     }
 
     private static float[] exact(float[] current, int length) {
