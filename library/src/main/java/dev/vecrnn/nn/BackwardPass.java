@@ -96,9 +96,9 @@ final class BackwardPass {
             f.r = buffers.r[k];
             f.cells = buffers.cells[k];
             f.hn = buffers.hn[k];
-            layout.loadStates(f.dh, 0, dhN, k, conf.directions, S);
+            layout.loadStates(f.dh, 0, dhN, k, conf, false);
             if (conf.lstm) {
-                layout.loadStates(f.dc, 0, dcN, k, conf.directions, H);
+                layout.loadStates(f.dc, 0, dcN, k, conf, true);
             }
             probe.beginLayer(k, in);
             long packStart = probe.start(Phase.WEIGHT_PACKING);
@@ -109,9 +109,9 @@ final class BackwardPass {
             if (probe.on()) {
                 probe.loop(System.nanoTime() - loopStart);
             }
-            layout.storeStates(f.dh, false, res.dh0, k, conf.directions, S);
+            layout.storeStates(f.dh, false, res.dh0, k, conf, false);
             if (conf.lstm) {
-                layout.storeStates(f.dc, false, res.dc0, k, conf.directions, H);
+                layout.storeStates(f.dc, false, res.dc0, k, conf, true);
             }
 
             if (f.gatherPrev) {

@@ -176,8 +176,10 @@ final class ForwardLoop {
         final int gxAt = gRow * DGH + d * GH;
         final int ghAt = r0 * DGH + d * GH;
         final int hnAt = gRow * DH + d * H;
-        for (int ub = u0; ub < u1; ub += w.unitBlock) {
-            int width = Math.min(w.unitBlock, u1 - ub);
+        // one gate: interleaving leaves the columns in unit order, so one kernel call covers every block
+        final int block = G == 1 ? u1 - u0 : w.unitBlock;
+        for (int ub = u0; ub < u1; ub += block) {
+            int width = Math.min(block, u1 - ub);
             PostGemm.forward(conf.cell, f.identity, m, width, f.gates, gxAt + ub, H, f.gh, ghAt + G * ub, width, DGH,
                     w.bhn, d * H + ub, hPrev, hPrevAt + ub, cPrevRows, cPrevAt + ub, c.steps, cNextAt + ub,
                     out, outAt + ub, f.hn, hnAt + ub, DH, save);

@@ -98,12 +98,12 @@ final class ForwardPass {
         for (int k = 0; k < conf.layers; k++) {
             int in = conf.inputWidth(k);
             float[] states = training ? buffers.states[k] : buffers.inferStates[k % 2];
-            layout.loadStates(states, reverseInitRow, h0, k, conf.directions, S);
+            layout.loadStates(states, reverseInitRow, h0, k, conf, false);
             f.h.perStep(states, 0, reverseInitRow * DS, states, initRows * DS);
             if (conf.lstm) {
                 // training saves every step's c in the rows of h; inference updates one row per sequence in place
                 float[] cells = training ? buffers.cells[k] : buffers.inferCells;
-                layout.loadStates(cells, training ? reverseInitRow : 0, c0, k, conf.directions, H);
+                layout.loadStates(cells, training ? reverseInitRow : 0, c0, k, conf, true);
                 if (training) {
                     f.c.perStep(cells, 0, reverseInitRow * conf.dh, cells, initRows * conf.dh);
                 } else {
@@ -134,9 +134,9 @@ final class ForwardPass {
             }
             probe.endLayer();
 
-            layout.storeStates(states, true, res.hN, k, conf.directions, S);
+            layout.storeStates(states, true, res.hN, k, conf, false);
             if (conf.lstm) {
-                layout.storeStates(f.c.init, training, res.cN, k, conf.directions, H);
+                layout.storeStates(f.c.init, training, res.cN, k, conf, true);
             }
             below = states;
             belowOff = initRows * DS;

@@ -123,9 +123,10 @@ final class PackedWeights {
             if (conf.directions == 1) {
                 return params.wih[k];
             }
-            int size = conf.gh * conf.inputWidth(k);
-            if (stacked.length < conf.directions * size) {
-                stacked = new float[conf.directions * size];
+            int in = conf.inputWidth(k);
+            int size = conf.gh * in;
+            if (stacked.length < conf.dgh * in) {
+                stacked = new float[conf.dgh * in];
             }
             for (int d = 0; d < conf.directions; d++) {
                 System.arraycopy(params.wih[conf.slot(k, d)], 0, stacked, d * size, size);

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A stack of {@code L} recurrent layers of one cell type, the equivalent of PyTorch's
@@ -116,8 +115,8 @@ public final class RecurrentLayer {
     private final BackwardPass backwardPass;
     /** Phase timings and JFR events; inert unless someone listens (see LayerProbe for threads). */
     private final LayerProbe probe = new LayerProbe();
-    /** The thread running a pass, or null: the guard against two threads using one layer at once. */
-    private final AtomicReference<Thread> runner = new AtomicReference<>();
+    /** Fails a second thread that calls a pass while one runs. */
+    private final UseGuard guard = new UseGuard();
 
     /** Test hook: identity instead of every activation ("skip non-linear"). */
     private boolean identity;
@@ -475,7 +474,7 @@ public final class RecurrentLayer {
         try {
             return forwardPass.run(x, T, B, lengths, h0, c0, true, identity);
         } finally {
-            runner.set(null);
+            guard.exit();
         }
     }
 
@@ -500,7 +499,7 @@ public final class RecurrentLayer {
         try {
             return forwardPass.run(x, T, B, lengths, h0, c0, false, identity);
         } finally {
-            runner.set(null);
+            guard.exit();
         }
     }
 
@@ -525,29 +524,19 @@ public final class RecurrentLayer {
         try {
             return backwardPass.run(dout, dhN, dcN, identity);
         } finally {
-            runner.set(null);
+            guard.exit();
         }
     }
 
-    /**
-     * Claims the layer for the calling thread, or fails if another pass is running: a layer's
-     * buffers serve one pass at a time. One compare-and-set per pass.
-     */
+    /** Claims the layer for the calling thread, or fails if a pass is running; then the test hook. */
     private void enter(String pass) {
-        Thread me = Thread.currentThread();
-        if (!runner.compareAndSet(null, me)) {
-            Thread other = runner.get();
-            throw new IllegalStateException(pass + "(): this " + this + " is already running a pass on "
-                    + (other == me ? "this thread (a pass called from inside a pass)" : "thread '"
-                    + (other == null ? "?" : other.getName()) + "'")
-                    + "; a layer runs one pass at a time. Give each thread its own RecurrentLayer, or for inference "
-                    + "share one RecurrentStream.Weights among per-thread RecurrentStreams");
-        }
+        guard.enter(pass, this, "a layer runs one pass at a time. Give each thread its own RecurrentLayer, or for "
+                + "inference share one RecurrentStream.Weights among per-thread RecurrentStreams");
         if (passEntryHook != null) {
             try {
                 passEntryHook.run();
             } catch (RuntimeException | Error e) {
-                runner.set(null);
+                guard.exit();
                 throw e;
             }
         }

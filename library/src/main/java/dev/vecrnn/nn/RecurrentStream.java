@@ -4,7 +4,6 @@ import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.profile.LayerProbe;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Stateful, step-by-step inference with a {@link RecurrentLayer}'s weights: feed one timestep
@@ -28,15 +27,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>Same results as a full-sequence pass, bit for bit</h2>
  * Feeding a sequence step by step gives <em>bitwise</em> the outputs and final states of
  * {@link RecurrentLayer#infer} (and {@link RecurrentLayer#forward}) over the whole sequence with
- * the same initial state: a stream runs the layer's own forward time loop on the layer's own
- * packed weights and folded biases. The input projection starts from the folded biases and adds
- * {@code x·W_ihᵀ} by one fused multiply-add per term in index order, the recurrent product
- * {@code h·W_hhᵀ} starts from zero the same way, and the same fused gate kernels combine them.
- * Only where the products run differs (here one step at a time; there one GEMM over all steps),
- * which changes no bit, because every GEMM, the {@code MatVec} kernel used for one row included,
- * computes each element by that one sequence of operations (see {@code Sgemm}), and the gate
- * kernels, built from IEEE operations only, give the same bits wherever and whenever they run
- * (interpreted or JIT-compiled, any call site).
+ * the same initial state: a stream runs the layer's own forward time loop, with the same packed
+ * weights, folded biases and fused gate kernels. Only where the products run differs (here one
+ * step at a time; there one GEMM over all steps), which changes no bit: every GEMM, the
+ * {@code MatVec} kernel used for one row included, computes each element by the same sequence of
+ * fused multiply-adds (see {@code Sgemm}), and the gate kernels, built from IEEE operations only,
+ * give the same bits wherever and whenever they run.
  *
  * <h2>Weights: a snapshot, shared</h2>
  * {@link Weights#of} copies and packs the layer's weights once (the layout the kernels read, as a
@@ -46,21 +42,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code Weights} is immutable, so any number of streams on any number of threads may share one
  * (no copy of the weights per stream).
  *
- * <h2>Chunks</h2>
- * When inputs arrive a few frames at a time, {@link #steps} runs a chunk of {@code T} steps at
- * once with the same results: the input projection of the whole chunk is one GEMM (as in a
- * full-sequence pass), so at batch 1 it reads {@code W_ih} once per chunk instead of once per
- * step, which is about half the weight traffic of a step.
+ * <h2>Chunks and cost</h2>
+ * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
+ * with I = H = 256), so once that exceeds the core's L2 cache the step is bound by the bandwidth
+ * of the next cache level. When inputs arrive a few frames at a time, {@link #steps} runs a chunk
+ * of {@code T} steps with the same results and makes the input projection of the whole chunk one
+ * GEMM, reading {@code W_ih} once per chunk instead of once per step (about half the weight
+ * traffic of a step).
  *
  * <h2>Threads and memory</h2>
- * A stream is single-threaded: one thread uses it at a time (different streams on different
- * threads need no coordination; each stream owns all the memory it writes). A call while another
- * thread is inside one of its methods fails with an {@link IllegalStateException} rather than
- * corrupting the state. A step allocates nothing once the calling thread has done a step of this
- * shape. At batch 1 a step is two matrix-vector products per layer ({@code MatVec}, vectorised
- * over the packed weights); at larger batches two small GEMMs ({@code Sgemm.sgemmPacked}). By
- * default a step runs on the calling thread only (the layer's thread team is not used): the
- * right choice for many streams on many threads.
+ * A stream is single-threaded (a call while another thread is inside one of its methods fails
+ * with an {@link IllegalStateException}); streams on different threads need no coordination, as
+ * each owns all the memory it writes. A step allocates nothing once the calling thread has done a
+ * step of this shape. At batch 1 a step is two matrix-vector products per layer ({@code MatVec});
+ * at larger batches two small GEMMs. By default a step runs on the calling thread only (the
+ * layer's thread team is not used): the right choice for many streams on many threads.
  *
  * <h2>One stream on several cores</h2>
  * For the lowest latency of a single stream, {@link Weights#newStream(int, ThreadTeam)} spreads
@@ -72,11 +68,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * The results are bitwise those of the one-thread stream (each output element is computed by the
  * same operations, only on another core). The team runs one job at a time: streams that share a
  * team take turns.
- *
- * <h2>Cost</h2>
- * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
- * with I = H = 256). Once that exceeds the core's L2 cache, the step is bound by the bandwidth of
- * the next cache level, not by arithmetic; larger batches and chunks amortise the reads.
  */
 public final class RecurrentStream {
     private final int batch;
@@ -91,8 +82,8 @@ public final class RecurrentStream {
     private final ForwardFrame[] frames;
     /** Team path: the job of one call, reused (no allocation per step). */
     private final TeamJob teamJob;
-    /** The thread inside a method of this stream, or null: the guard against two threads using it at once. */
-    private final AtomicReference<Thread> user = new AtomicReference<>();
+    /** Fails a second thread that calls in while one is inside. */
+    private final UseGuard guard = new UseGuard();
     /** Test hook: runs on entry of every step, inside the thread guard (null: none). */
     private Runnable stepEntryHook;
 
@@ -159,12 +150,7 @@ public final class RecurrentStream {
             throw new IllegalArgumentException("xt: expected shape [B, I] = [" + batch + ", " + conf.input + "] ("
                     + n + " floats), got " + (xt == null ? "null" : xt.length + " floats"));
         }
-        enter("step");
-        try {
-            run(xt, 0, 1, out, 0);
-        } finally {
-            user.setRelease(null);
-        }
+        run("step", xt, 0, 1, out, 0);
         return out;
     }
 
@@ -179,12 +165,7 @@ public final class RecurrentStream {
      */
     public float[] step(float[] x, int offset) {
         checkInput("x", x, offset, 1);
-        enter("step");
-        try {
-            run(x, offset, 1, out, 0);
-        } finally {
-            user.setRelease(null);
-        }
+        run("step", x, offset, 1, out, 0);
         return out;
     }
 
@@ -216,13 +197,7 @@ public final class RecurrentStream {
             throw new IllegalArgumentException("T: a chunk of " + T + " steps of batch " + batch
                     + " needs more scratch than a Java array holds; use shorter chunks");
         }
-        enter("steps");
-        try {
-            ensureChunk(T);
-            run(x, xOffset, T, out, outOffset);
-        } finally {
-            user.setRelease(null);
-        }
+        run("steps", x, xOffset, T, out, outOffset);
     }
 
     private void checkInput(String name, float[] x, int offset, int T) {
@@ -247,14 +222,25 @@ public final class RecurrentStream {
         }
     }
 
+    /** {@link #run(float[], int, int, float[], int)} inside the thread guard, for {@code method}. */
+    private void run(String method, float[] x, int xOffset, int T, float[] dst, int dstOffset) {
+        enter(method);
+        try {
+            if (stepEntryHook != null) {
+                stepEntryHook.run();
+            }
+            ensureChunk(T);
+            run(x, xOffset, T, dst, dstOffset);
+        } finally {
+            guard.exit();
+        }
+    }
+
     /**
      * T steps, layer by layer as a full-sequence pass does: the input projection of all T·B rows,
      * then the time loop ({@link ForwardLoop}); the last layer writes {@code dst}.
      */
     private void run(float[] x, int xOffset, int T, float[] dst, int dstOffset) {
-        if (stepEntryHook != null) {
-            stepEntryHook.run();
-        }
         layout.set(T, batch, null);
         final int L = conf.layers;
         final int BS = batch * conf.state;
@@ -348,7 +334,7 @@ public final class RecurrentStream {
                 }
             }
         } finally {
-            user.setRelease(null);
+            guard.exit();
         }
     }
 
@@ -379,7 +365,7 @@ public final class RecurrentStream {
                 }
             }
         } finally {
-            user.setRelease(null);
+            guard.exit();
         }
     }
 
@@ -429,7 +415,7 @@ public final class RecurrentStream {
                 }
             }
         } finally {
-            user.setRelease(null);
+            guard.exit();
         }
     }
 
@@ -452,7 +438,7 @@ public final class RecurrentStream {
         try {
             this.weights = weights;
         } finally {
-            user.setRelease(null);
+            guard.exit();
         }
     }
 
@@ -476,20 +462,10 @@ public final class RecurrentStream {
         this.stepEntryHook = hook;
     }
 
-    /**
-     * Claims the stream for the calling thread, or fails if another thread is inside one of its
-     * methods. One compare-and-set per call.
-     */
+    /** Claims the stream for the calling thread, or fails if another thread is inside one of its methods. */
     private void enter(String method) {
-        Thread me = Thread.currentThread();
-        if (!user.compareAndSet(null, me)) {
-            Thread other = user.get();
-            throw new IllegalStateException(method + "(): this " + this + " is in use by "
-                    + (other == me ? "this thread (a call from inside a call)" : "thread '"
-                    + (other == null ? "?" : other.getName()) + "'")
-                    + "; a stream is used by one thread at a time. Give each thread its own stream: "
-                    + "weights().newStream(batch) shares these weights");
-        }
+        guard.enter(method, this, "a stream is used by one thread at a time. Give each thread its own stream: "
+                + "weights().newStream(batch) shares these weights");
     }
 
     private void checkState(String name, float[] a, int width) {

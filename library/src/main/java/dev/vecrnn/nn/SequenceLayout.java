@@ -174,11 +174,13 @@ final class SequenceLayout {
     /**
      * Layer k's initial states from {@code init} ({@code [D*L, B, width]}, caller order; null =
      * zeros) into a {@code [·, D*width]} buffer: direction 0 in rows {@code 0..B-1}, direction 1 in
-     * rows {@code reverseBase + i}, each in its own columns, by sorted row. {@code width} is the
-     * hidden size for c, S for h.
+     * rows {@code reverseBase + i}, each in its own columns, by sorted row. The width is S for h,
+     * H for c ({@code cells}).
      */
-    void loadStates(float[] dst, int reverseBase, float[] init, int k, int directions, int width) {
-        final int rowWidth = directions * width;
+    void loadStates(float[] dst, int reverseBase, float[] init, int k, LayerConf conf, boolean cells) {
+        final int width = cells ? conf.hidden : conf.state;
+        final int rowWidth = cells ? conf.dh : conf.ds;
+        final int directions = conf.directions;
         for (int d = 0; d < directions; d++) {
             int base = d == 0 ? 0 : reverseBase;
             for (int i = 0; i < B; i++) {
@@ -186,7 +188,7 @@ final class SequenceLayout {
                 if (init == null) {
                     Arrays.fill(dst, off, off + width, 0f);
                 } else {
-                    System.arraycopy(init, ((k * directions + d) * B + order[i]) * width, dst, off, width);
+                    System.arraycopy(init, (conf.slot(k, d) * B + order[i]) * width, dst, off, width);
                 }
             }
         }
@@ -196,14 +198,16 @@ final class SequenceLayout {
      * Layer k's final states into {@code dst} ({@code [D*L, B, width]}, caller order). With
      * {@code perStep}, {@code src} holds the state rows (see the class comment) and each sequence's
      * final state is its own last step's row (the reverse direction's is step 0's); otherwise
-     * {@code src} holds one row per sorted sequence.
+     * {@code src} holds one row per sorted sequence. The width is S for h, H for c ({@code cells}).
      */
-    void storeStates(float[] src, boolean perStep, float[] dst, int k, int directions, int width) {
-        final int rowWidth = directions * width;
+    void storeStates(float[] src, boolean perStep, float[] dst, int k, LayerConf conf, boolean cells) {
+        final int width = cells ? conf.hidden : conf.state;
+        final int rowWidth = cells ? conf.dh : conf.ds;
+        final int directions = conf.directions;
         for (int d = 0; d < directions; d++) {
             for (int i = 0; i < B; i++) {
                 int row = !perStep ? i : d == 0 ? B + rowStart[seqLength[i] - 1] + i : B + i;
-                System.arraycopy(src, row * rowWidth + d * width, dst, ((k * directions + d) * B + order[i]) * width,
+                System.arraycopy(src, row * rowWidth + d * width, dst, (conf.slot(k, d) * B + order[i]) * width,
                         width);
             }
         }

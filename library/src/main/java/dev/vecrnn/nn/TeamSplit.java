@@ -40,7 +40,7 @@ final class TeamSplit {
     boolean parallelLoop(LayerConf conf, int B, int unitBlock) {
         int blocks = (conf.hidden + unitBlock - 1) / unitBlock;
         return team.size() > 1 && blocks > 1
-                && 2L * conf.directions * B * conf.gates * conf.hidden * conf.state >= minFlopsPerBarrier;
+                && 2L * B * conf.dgh * conf.state >= minFlopsPerBarrier;
     }
 
     /** Whether a phase of {@code flops} is worth waking the team for. */

@@ -149,8 +149,9 @@ class RecurrentStreamProjectionTest {
                 float[] chunkOut = new float[5 * batch * 37];
                 long[] ids = memberIds(team);
                 long bytes = Long.MAX_VALUE;
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                // until C2 has compiled the kernels the Vector API boxes vectors; wait for that
+                // until C2 has compiled the kernels the Vector API boxes vectors; wait for that (on a
+                // busy machine it can take many seconds: bound the wait by time, as ZeroAllocationTest does)
+                long deadline = System.nanoTime() + 25_000_000_000L;
                 while (bytes > 0 && System.nanoTime() < deadline) {
                     long before = allocated(mx, ids);
                     for (int i = 0; i < 100; i++) {
