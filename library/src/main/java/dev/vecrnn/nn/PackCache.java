@@ -50,11 +50,6 @@ final class PackCache {
         projectionBack = new PackedMatrix[conf.directions];
     }
 
-    /** A new snapshot of layer k (for a stream), never refilled by anyone. */
-    PackedWeights snapshot(int k) {
-        return PackedWeights.of(conf, params, k, scratch);
-    }
-
     /**
      * Layer k's forward operands for a pass. With {@code reuse} (an inference pass) the packs stay
      * as they are when their weights are unchanged, and a copy of what they are made from is kept;
