@@ -95,6 +95,13 @@ public final class RecurrentStream {
     private float[] gx = new float[0];   // input projection plus biases [T·B, G·H], grown to the largest chunk
     private float[] midA = new float[0]; // outputs of layers below the last [T·B, S] (even layers)
     private float[] midB = new float[0]; // (odd layers)
+    /**
+     * Projections: the last layer's outputs [T·B, P], copied to the caller's array after the loop.
+     * The projection's matrix-vector product stores whole vectors under a mask, which takes a slow,
+     * allocating path where a vector reaches past the end of an array; the caller's arrays have no
+     * slack after them, this one has.
+     */
+    private float[] projectedOut = new float[0];
 
     private RecurrentStream(Weights weights, int batch, ThreadTeam team) {
         this.weights = weights;
@@ -220,6 +227,9 @@ public final class RecurrentStream {
             midA = new float[rows * conf.state + PassBuffers.KERNEL_SLACK];
             midB = conf.layers > 2 ? new float[rows * conf.state + PassBuffers.KERNEL_SLACK] : midB;
         }
+        if (conf.projected && projectedOut.length < rows * conf.state + PassBuffers.KERNEL_SLACK) {
+            projectedOut = new float[rows * conf.state + PassBuffers.KERNEL_SLACK];
+        }
     }
 
     /** {@link #run(float[], int, int, float[], int)} inside the thread guard, for {@code method}. */
@@ -238,7 +248,7 @@ public final class RecurrentStream {
 
     /**
      * T steps, layer by layer as a full-sequence pass does: the input projection of all T·B rows,
-     * then the time loop ({@link ForwardLoop}); the last layer writes {@code dst}.
+     * then the time loop ({@link ForwardLoop}); the last layer's outputs end in {@code dst}.
      */
     private void run(float[] x, int xOffset, int T, float[] dst, int dstOffset) {
         layout.set(T, batch, null);
@@ -248,8 +258,8 @@ public final class RecurrentStream {
         int inOff = xOffset;
         for (int k = 0; k < L; k++) {
             boolean last = k == L - 1;
-            float[] lout = last ? dst : (k % 2 == 0 ? midA : midB);
-            int loutOff = last ? dstOffset : 0;
+            float[] lout = !last ? (k % 2 == 0 ? midA : midB) : conf.projected ? projectedOut : dst;
+            int loutOff = last && !conf.projected ? dstOffset : 0;
             ForwardFrame f = frames[k];
             f.packed = weights.layers[k];
             f.gates = gx;
@@ -267,7 +277,7 @@ public final class RecurrentStream {
         }
         if (team != null) {
             // a single layer reading its input from the array it writes: wait until every member has read it
-            teamJob.inputIsOutput = L == 1 && x == dst;
+            teamJob.inputIsOutput = L == 1 && x == frames[0].h.steps;
             team.run(teamJob);
             // hNext now holds the state after the last step (h, the state before it, was read by
             // every member until the end, so it could not be overwritten in place)
@@ -276,6 +286,9 @@ public final class RecurrentStream {
                 h[k] = hNext[k];
                 hNext[k] = before;
             }
+        }
+        if (conf.projected) {
+            System.arraycopy(projectedOut, 0, dst, dstOffset, T * BS);
         }
         frames[0].x = null;
         frames[L - 1].h.steps = null;
