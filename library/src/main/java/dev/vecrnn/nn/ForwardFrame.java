@@ -27,6 +27,12 @@ final class ForwardFrame {
     boolean save;
     /** The "skip non-linear" test mode: identity in place of every activation. */
     boolean identity;
+    /**
+     * Whether products of one row use the matrix-vector kernel (a stream's steps at batch 1, its
+     * whole cost) rather than the GEMM (a layer's passes, where one-row products are rare; it keeps
+     * the JIT's view of the kernels it runs the same).
+     */
+    boolean matVecForOneRow;
     /** The layer's input rows {@code [N, in]} from {@link #xOff}. */
     float[] x;
     int xOff;

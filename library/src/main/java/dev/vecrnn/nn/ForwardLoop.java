@@ -16,9 +16,9 @@ import dev.vecrnn.mem.ThreadTeam;
  * others at one barrier. With projections the gate kernels write {@code r_t}, and after a second
  * barrier each worker projects its columns of P: {@code h_t = r_t·W_hrᵀ}.
  *
- * <p>Every product of one row is a matrix-vector product ({@code MatVec}), larger ones are GEMMs
- * ({@code Sgemm.sgemmPacked}); both compute every element by the same sequence of fused
- * multiply-adds, so the choice changes no bit.
+ * <p>Products are GEMMs ({@code Sgemm.sgemmPacked}); a stream's products of one row are
+ * matrix-vector products ({@code MatVec}, see {@link ForwardFrame#matVecForOneRow}). Both compute
+ * every element by the same sequence of fused multiply-adds, so the choice changes no bit.
  */
 final class ForwardLoop {
     private ForwardLoop() {}
@@ -36,7 +36,7 @@ final class ForwardLoop {
             System.arraycopy(bias, 0, gx, r * dgh, dgh);
         }
         if (r1 > r0) {
-            product(r1 - r0, f.x, f.xOff + r0 * in, in, f.packed.input, 0, dgh, 1f, gx, r0 * dgh, dgh);
+            product(f, r1 - r0, f.x, f.xOff + r0 * in, in, f.packed.input, 0, dgh, 1f, gx, r0 * dgh, dgh);
         }
     }
 
@@ -62,7 +62,7 @@ final class ForwardLoop {
                 for (int r = 0; r < N; r++) {
                     System.arraycopy(bias, c0, gx, r * dgh + c0, n);
                 }
-                product(N, f.x, f.xOff, in, f.packed.input, c0, c0 + n, 1f, gx, 0, dgh);
+                product(f, N, f.x, f.xOff, in, f.packed.input, c0, c0 + n, 1f, gx, 0, dgh);
             }
         }
     }
@@ -163,7 +163,7 @@ final class ForwardLoop {
         final boolean timed = u0 == 0 && f.probe.on();
         final long t0 = timed ? System.nanoTime() : 0L;
         final int hPrevAt = hPrevBase + r0 * DS + d * conf.state;
-        product(m, hPrev, hPrevAt, DS, w.recurrent[d], G * u0, G * u1, 0f, f.gh, r0 * DGH + d * GH, DGH);
+        product(f, m, hPrev, hPrevAt, DS, w.recurrent[d], G * u0, G * u1, 0f, f.gh, r0 * DGH + d * GH, DGH);
         final long t1 = timed ? System.nanoTime() : 0L;
         // offsets of row r0, unit 0 of direction d (h-shaped ones have S == H wherever a kernel reads them)
         final int hNextAt = h.stepsOff + gRow * DS + d * conf.state;
@@ -194,17 +194,17 @@ final class ForwardLoop {
         final LayerConf conf = f.conf;
         final SequenceLayout l = f.layout;
         final int rRow = f.save ? l.rowStart[t] : 0;
-        product(l.active[t], f.r, rRow * conf.dh + d * conf.hidden, conf.dh, f.packed.projection[d], p0, p1,
+        product(f, l.active[t], f.r, rRow * conf.dh + d * conf.hidden, conf.dh, f.packed.projection[d], p0, p1,
                 0f, f.h.steps, f.h.stepsOff + l.rowStart[t] * conf.ds + d * conf.state, conf.ds);
     }
 
     /**
-     * {@code C[:, n0:n1] = A·B[:, n0:n1] + beta*C[:, n0:n1]} for {@code m} rows of A: a
-     * matrix-vector product for one row, else a GEMM.
+     * {@code C[:, n0:n1] = A·B[:, n0:n1] + beta*C[:, n0:n1]} for {@code m} rows of A: a GEMM, or a
+     * matrix-vector product for one row where the frame asks for it.
      */
-    static void product(int m, float[] a, int offA, int lda, PackedMatrix b, int n0, int n1, float beta,
-                        float[] c, int offC, int ldc) {
-        if (m == 1) {
+    private static void product(ForwardFrame f, int m, float[] a, int offA, int lda, PackedMatrix b, int n0, int n1,
+                                float beta, float[] c, int offC, int ldc) {
+        if (m == 1 && f.matVecForOneRow) {
             MatVec.packed(1f, a, offA, b, n0, n1, beta, c, offC);
         } else {
             Sgemm.sgemmPacked(false, m, 1f, a, offA, lda, b, n0, n1, beta, c, offC, ldc);

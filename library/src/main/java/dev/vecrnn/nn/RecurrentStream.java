@@ -3,8 +3,6 @@ package dev.vecrnn.nn;
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.profile.LayerProbe;
 
-import java.util.Arrays;
-
 /**
  * Stateful, step-by-step inference with a {@link RecurrentLayer}'s weights: feed one timestep
  * {@code x_t [B, I]}, get {@code h_t [B, S]} of the last layer, while the stream keeps every
@@ -88,9 +86,7 @@ public final class RecurrentStream {
     private Runnable stepEntryHook;
 
     // state and scratch, all owned by this stream (scratch with kernel slack past its end)
-    private final float[][] h;       // per layer: hidden state [B, S]
-    private final float[][] hNext;   // team path: the state after the running call [B, S] per layer, swapped with h
-    private final float[][] c;       // per layer: cell state [B, H] (LSTM), else null
+    private final StreamState state;
     private final float[] out;       // what step() returns [B, S]
     private float[] gx = new float[0];   // input projection plus biases [T·B, G·H], grown to the largest chunk
     private float[] midA = new float[0]; // outputs of layers below the last [T·B, S] (even layers)
@@ -110,9 +106,7 @@ public final class RecurrentStream {
         this.team = team != null && team.size() > 1 ? team : null;
         final int L = conf.layers;
         final int slack = PassBuffers.KERNEL_SLACK;
-        h = new float[L][batch * conf.state + slack];
-        hNext = this.team == null ? null : new float[L][batch * conf.state + slack];
-        c = conf.lstm ? new float[L][batch * conf.hidden + slack] : null;
+        state = new StreamState(conf, batch, this.team != null);
         out = new float[batch * conf.state];
         teamJob = this.team == null ? null : new TeamJob();
         float[] gh = new float[batch * conf.gh + slack];
@@ -121,10 +115,11 @@ public final class RecurrentStream {
         frames = new ForwardFrame[L];
         for (int k = 0; k < L; k++) {
             ForwardFrame f = new ForwardFrame(conf, layout, probe, this.team);
+            f.matVecForOneRow = true;
             f.gh = gh;
             f.r = r;
             if (conf.lstm) {
-                f.c.inPlace(c[k], 0);
+                f.c.inPlace(state.c[k], 0);
             }
             frames[k] = f;
         }
@@ -265,12 +260,12 @@ public final class RecurrentStream {
             f.gates = gx;
             f.x = in;
             f.xOff = inOff;
-            f.h.perStep(h[k], 0, 0, lout, loutOff);
+            f.h.perStep(state.h[k], 0, 0, lout, loutOff);
             if (team == null) {
                 ForwardLoop.projectRows(f, 0, 1);
                 ForwardLoop.run(f, 0, 1, false);
                 // the state for the next call: the last step's row (h[k] was read at step 0 only)
-                System.arraycopy(lout, loutOff + (T - 1) * BS, h[k], 0, BS);
+                System.arraycopy(lout, loutOff + (T - 1) * BS, state.h[k], 0, BS);
             }
             in = lout;
             inOff = loutOff;
@@ -281,11 +276,7 @@ public final class RecurrentStream {
             team.run(teamJob);
             // hNext now holds the state after the last step (h, the state before it, was read by
             // every member until the end, so it could not be overwritten in place)
-            for (int k = 0; k < L; k++) {
-                float[] before = h[k];
-                h[k] = hNext[k];
-                hNext[k] = before;
-            }
+            state.swap();
         }
         if (conf.projected) {
             System.arraycopy(projectedOut, 0, dst, dstOffset, T * BS);
@@ -302,7 +293,7 @@ public final class RecurrentStream {
      * shared: step t+1 (and the next layer) read all of step t's output, hence the barriers of
      * the loop, the last one skipped after the very last step, where the join of
      * {@link ThreadTeam#run} suffices. Each member copies its columns of each layer's final state
-     * to {@link #hNext}, so no member overwrites a state another may still be reading.
+     * to {@link StreamState#hNext}, so no member overwrites a state another may still be reading.
      */
     private final class TeamJob implements ThreadTeam.Job {
         boolean inputIsOutput;
@@ -326,7 +317,7 @@ public final class RecurrentStream {
                 int c1 = conf.projected ? ForwardLoop.projStart(f, worker + 1, workers) : u1;
                 int lastRow = f.h.stepsOff + (rows - batch) * S;
                 for (int b = 0; b < batch && c0 < c1; b++) {
-                    System.arraycopy(f.h.steps, lastRow + b * S + c0, hNext[k], b * S + c0, c1 - c0);
+                    System.arraycopy(f.h.steps, lastRow + b * S + c0, state.hNext[k], b * S + c0, c1 - c0);
                 }
             }
         }
@@ -340,12 +331,7 @@ public final class RecurrentStream {
     public void reset() {
         enter("reset");
         try {
-            for (int k = 0; k < h.length; k++) {
-                Arrays.fill(h[k], 0f);
-                if (c != null) {
-                    Arrays.fill(c[k], 0f);
-                }
-            }
+            state.set(null, null);
         } finally {
             guard.exit();
         }
@@ -361,22 +347,11 @@ public final class RecurrentStream {
      * @throws IllegalStateException if another thread is using this stream
      */
     public void setState(float[] h, float[] c) {
-        checkState("h", h, conf.state);
-        if (this.c != null) {
-            checkState("c", c, conf.hidden);
-        } else if (c != null) {
-            throw new IllegalArgumentException("c: only an lstm has a cell state; pass null for " + conf.cell.cliName());
-        }
+        state.check("h", h, false);
+        state.checkCells("c", c);
         enter("setState");
         try {
-            int bs = batch * conf.state;
-            int bh = batch * conf.hidden;
-            for (int k = 0; k < this.h.length; k++) {
-                copyOrZero(h, k * bs, this.h[k], bs);
-                if (this.c != null) {
-                    copyOrZero(c, k * bh, this.c[k], bh);
-                }
-            }
+            state.set(h, c);
         } finally {
             guard.exit();
         }
@@ -384,17 +359,17 @@ public final class RecurrentStream {
 
     /** A copy of every layer's hidden state, {@code [L, B, S]}. */
     public float[] hiddenState() {
-        float[] copy = new float[h.length * batch * conf.state];
+        float[] copy = new float[conf.layers * batch * conf.state];
         copyState(copy, null);
         return copy;
     }
 
     /** A copy of every layer's cell state, {@code [L, B, H]}, for LSTM; null for other cells. */
     public float[] cellState() {
-        if (c == null) {
+        if (!conf.lstm) {
             return null;
         }
-        float[] copy = new float[c.length * batch * conf.hidden];
+        float[] copy = new float[conf.layers * batch * conf.hidden];
         copyState(null, copy);
         return copy;
     }
@@ -408,25 +383,11 @@ public final class RecurrentStream {
      * @throws IllegalStateException if another thread is using this stream
      */
     public void copyState(float[] hOut, float[] cOut) {
-        checkState("hOut", hOut, conf.state);
-        if (c != null) {
-            checkState("cOut", cOut, conf.hidden);
-        } else if (cOut != null) {
-            throw new IllegalArgumentException("cOut: only an lstm has a cell state; pass null for "
-                    + conf.cell.cliName());
-        }
+        state.check("hOut", hOut, false);
+        state.checkCells("cOut", cOut);
         enter("copyState");
         try {
-            int bs = batch * conf.state;
-            int bh = batch * conf.hidden;
-            for (int k = 0; k < h.length; k++) {
-                if (hOut != null) {
-                    System.arraycopy(h[k], 0, hOut, k * bs, bs);
-                }
-                if (cOut != null) {
-                    System.arraycopy(c[k], 0, cOut, k * bh, bh);
-                }
-            }
+            state.copyTo(hOut, cOut);
         } finally {
             guard.exit();
         }
@@ -479,23 +440,6 @@ public final class RecurrentStream {
     private void enter(String method) {
         guard.enter(method, this, "a stream is used by one thread at a time. Give each thread its own stream: "
                 + "weights().newStream(batch) shares these weights");
-    }
-
-    private void checkState(String name, float[] a, int width) {
-        long n = (long) h.length * batch * width;
-        if (a != null && a.length != n) {
-            String dims = width == conf.hidden ? "[L, B, H]" : "[L, B, P]";
-            throw new IllegalArgumentException(name + ": expected shape " + dims + " = [" + h.length + ", " + batch
-                    + ", " + width + "] (" + n + " floats) or null, got " + a.length + " floats");
-        }
-    }
-
-    private static void copyOrZero(float[] src, int off, float[] dst, int n) {
-        if (src == null) {
-            Arrays.fill(dst, 0, n, 0f);
-        } else {
-            System.arraycopy(src, off, dst, 0, n);
-        }
     }
 
     private static void checkBatch(int batch) {
