@@ -30,8 +30,8 @@ final class ForwardLoop {
         final int N = f.layout.rows;
         final float[] gx = f.gates;
         final float[] bias = f.packed.bias;
-        int r0 = ThreadTeam.split(N, TeamSplit.ROW_GRANULE, worker, workers);
-        int r1 = ThreadTeam.split(N, TeamSplit.ROW_GRANULE, worker + 1, workers);
+        int r0 = share(N, TeamSplit.ROW_GRANULE, worker, workers);
+        int r1 = share(N, TeamSplit.ROW_GRANULE, worker + 1, workers);
         for (int r = r0; r < r1; r++) {
             System.arraycopy(bias, 0, gx, r * dgh, dgh);
         }
@@ -69,12 +69,17 @@ final class ForwardLoop {
 
     /** First hidden unit of {@code worker}'s share: whole interleaving blocks. */
     static int unitStart(ForwardFrame f, int worker, int workers) {
-        return ThreadTeam.split(f.conf.hidden, f.packed.unitBlock, worker, workers);
+        return share(f.conf.hidden, f.packed.unitBlock, worker, workers);
     }
 
     /** First column of P of {@code worker}'s share: whole panels of the packed W_hrᵀ (0 without projections). */
     static int projStart(ForwardFrame f, int worker, int workers) {
-        return f.conf.projected ? ThreadTeam.split(f.conf.proj, f.packed.projectionGranule(), worker, workers) : 0;
+        return f.conf.projected ? share(f.conf.proj, f.packed.projectionGranule(), worker, workers) : 0;
+    }
+
+    /** {@link ThreadTeam#split}, without its divisions for a worker alone (a stream's every step). */
+    private static int share(int n, int granule, int worker, int workers) {
+        return workers == 1 ? (worker == 0 ? 0 : n) : ThreadTeam.split(n, granule, worker, workers);
     }
 
     /**
