@@ -40,6 +40,13 @@ public final class Workspace {
         return b;
     }
 
+    /** Bytes {@link #carve carve(key, length)} would allocate now: 0 when the buffer held is large enough. */
+    public long bytesToCarve(Object key, int length) {
+        checkLength(key, length);
+        float[] b = buffers.get(key);
+        return b == null || b.length < length ? 4L * length : 0;
+    }
+
     /**
      * The buffer carved for {@code key}; it holds at least {@code length} floats. Contents unspecified.
      *

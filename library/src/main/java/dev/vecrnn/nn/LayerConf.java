@@ -98,7 +98,10 @@ final class LayerConf {
         long rows = (long) dirs * cell.gates() * hidden;
         long widest = Math.max(input, (long) dirs * hidden);
         if (rows * widest > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("weights of " + rows + " x " + widest + " do not fit in one Java array");
+            throw new IllegalArgumentException(cell.cliName() + " with input " + input + ", hidden " + hidden
+                    + (bidirectional ? ", bidirectional" : "") + ": a layer's weights as the kernels pack them ("
+                    + rows + " x " + widest + " floats: W_ih or W_hh of every direction, stacked) would not fit in one"
+                    + " Java array (at most " + (Integer.MAX_VALUE - 64) + " elements); use a smaller hidden size");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.vecrnn.nn;
 
+import dev.vecrnn.mem.MemoryBudget;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ final class LayerParameters {
     final Map<String, Parameter> byName;
 
     LayerParameters(LayerConf conf) {
+        checkHeap(conf);
         int slots = conf.slots;
         int gh = conf.gh;
         wih = new float[slots][];
@@ -79,6 +81,23 @@ final class LayerParameters {
         }
         this.list = Collections.unmodifiableList(ps);
         this.byName = Collections.unmodifiableMap(names);
+    }
+
+    /**
+     * Checks, before anything is allocated, that the values and gradients of every parameter fit
+     * in the heap ({@link LayerConf} has checked that each fits in a Java array).
+     *
+     * @throws dev.vecrnn.mem.InsufficientMemoryException with the estimate and the {@code -Xmx} that would do
+     */
+    private static void checkHeap(LayerConf conf) {
+        long floats = 0;
+        for (int k = 0; k < conf.layers; k++) {
+            long whr = conf.projected ? (long) conf.proj * conf.hidden : 0;
+            floats += conf.directions * ((long) conf.gh * conf.inputWidth(k) + (long) conf.gh * conf.state
+                    + 2L * conf.gh + whr);
+        }
+        // a value and a gradient of every parameter
+        MemoryBudget.heap().check(2 * 4 * floats, conf.describe() + ": parameters and their gradients");
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.vecrnn.nn;
 
+import dev.vecrnn.io.Tensor;
+import dev.vecrnn.mem.MemoryBudget;
 import dev.vecrnn.mem.Workspace;
 
 /**
@@ -14,6 +16,11 @@ import dev.vecrnn.mem.Workspace;
  * buffer has {@link #KERNEL_SLACK} floats past its end: the gate kernels' masked tail loads and
  * stores take a slow, allocating path when the vector would reach past the end of the array, so
  * no row the kernels touch ends an array.
+ *
+ * <p>A new shape is carved twice over: first only adding up the bytes the buffers it lacks would
+ * take, checked against the heap ({@link MemoryBudget}: a shape too large for the heap fails at
+ * once with the estimate and the {@code -Xmx} that would do, before anything is allocated), then
+ * for real. Both passes run the same carve method, so the sizes stay written once.
  */
 final class PassBuffers {
     /** Floats after the end of every buffer: more than one vector at any width. */
@@ -123,20 +130,25 @@ final class PassBuffers {
             return;
         }
         carvedDropout = dropout;
+        checkHeap(Pass.TRAINING, layout, dropout, trainingShape);
+        carveTrainingBuffers(layout, dropout);
+    }
+
+    private void carveTrainingBuffers(SequenceLayout layout, boolean dropout) {
         final int B = layout.B;
         final int N = layout.rows;
         final int stateRows = layout.stateRows(conf.directions);
-        xRows = carve(Keys.X_ROWS, N * conf.input);
-        gh = carve(Keys.GH, B * conf.dgh);
+        xRows = carve(Keys.X_ROWS, (long) N * conf.input);
+        gh = carve(Keys.GH, (long) B * conf.dgh);
         for (int k = 0; k < conf.layers; k++) {
-            gates[k] = carve(gatesKey[k], N * conf.dgh);
-            states[k] = carve(statesKey[k], stateRows * conf.ds);
-            cells[k] = conf.lstm ? carve(cellsKey[k], stateRows * conf.dh) : null;
-            hn[k] = conf.gru ? carve(hnKey[k], N * conf.dh) : null;
-            r[k] = conf.projected ? carve(rKey[k], N * conf.dh) : null;
+            gates[k] = carve(gatesKey[k], (long) N * conf.dgh);
+            states[k] = carve(statesKey[k], (long) stateRows * conf.ds);
+            cells[k] = conf.lstm ? carve(cellsKey[k], (long) stateRows * conf.dh) : null;
+            hn[k] = conf.gru ? carve(hnKey[k], (long) N * conf.dh) : null;
+            r[k] = conf.projected ? carve(rKey[k], (long) N * conf.dh) : null;
         }
         for (int k = 0; k < conf.layers - 1; k++) {
-            dropped[k] = dropout ? carve(droppedKey[k], N * conf.ds) : null;
+            dropped[k] = dropout ? carve(droppedKey[k], (long) N * conf.ds) : null;
         }
     }
 
@@ -145,17 +157,22 @@ final class PassBuffers {
         if (!newShape(inferenceShape, layout)) {
             return;
         }
+        checkHeap(Pass.INFERENCE, layout, false, inferenceShape);
+        carveInferenceBuffers(layout);
+    }
+
+    private void carveInferenceBuffers(SequenceLayout layout) {
         final int B = layout.B;
         final int N = layout.rows;
         final int stateRows = layout.stateRows(conf.directions);
         // layer 0 reads x in place unless the rows must be sorted
-        xRows = layout.packed ? carve(Keys.X_ROWS, N * conf.input) : xRows;
-        gh = carve(Keys.GH, B * conf.dgh);
-        inferGates = carve(Keys.INFER_GATES, N * conf.dgh);
-        inferStates[0] = carve(Keys.INFER_H0, stateRows * conf.ds);
-        inferStates[1] = conf.layers > 1 ? carve(Keys.INFER_H1, stateRows * conf.ds) : null;
-        inferCells = conf.lstm ? carve(Keys.INFER_C, B * conf.dh) : null;
-        inferR = conf.projected ? carve(Keys.INFER_R, B * conf.dh) : null;
+        xRows = layout.packed ? carve(Keys.X_ROWS, (long) N * conf.input) : xRows;
+        gh = carve(Keys.GH, (long) B * conf.dgh);
+        inferGates = carve(Keys.INFER_GATES, (long) N * conf.dgh);
+        inferStates[0] = carve(Keys.INFER_H0, (long) stateRows * conf.ds);
+        inferStates[1] = conf.layers > 1 ? carve(Keys.INFER_H1, (long) stateRows * conf.ds) : null;
+        inferCells = conf.lstm ? carve(Keys.INFER_C, (long) B * conf.dh) : null;
+        inferR = conf.projected ? carve(Keys.INFER_R, (long) B * conf.dh) : null;
     }
 
     /**
@@ -173,20 +190,25 @@ final class PassBuffers {
         if (!newShape(backwardShape, layout)) {
             return;
         }
+        checkHeap(Pass.BACKWARD, layout, false, backwardShape);
+        carveBackwardBuffers(layout);
+    }
+
+    private void carveBackwardBuffers(SequenceLayout layout) {
         final int B = layout.B;
         final int N = layout.rows;
-        doutRows = carve(Keys.DOUT_ROWS, N * conf.ds);
-        dxRows = layout.packed ? carve(Keys.DX_ROWS, N * conf.input) : null;
-        dG = carve(Keys.DG, N * conf.dgh);
-        dnx = conf.gru ? carve(Keys.DNX, N * conf.dh) : null;
-        dh = carve(Keys.DH, B * conf.ds);
-        dc = conf.lstm ? carve(Keys.DC, B * conf.dh) : null;
+        doutRows = carve(Keys.DOUT_ROWS, (long) N * conf.ds);
+        dxRows = layout.packed ? carve(Keys.DX_ROWS, (long) N * conf.input) : null;
+        dG = carve(Keys.DG, (long) N * conf.dgh);
+        dnx = conf.gru ? carve(Keys.DNX, (long) N * conf.dh) : null;
+        dh = carve(Keys.DH, (long) B * conf.ds);
+        dc = conf.lstm ? carve(Keys.DC, (long) B * conf.dh) : null;
         bsum = carve(Keys.BSUM, conf.dgh);
-        between = conf.layers > 1 ? carve(Keys.BETWEEN, N * conf.ds) : null;
-        prev = layout.packed ? carve(Keys.PREV, N * conf.ds) : null;
-        dhTotal = conf.projected ? carve(Keys.DH_TOTAL, N * conf.ds) : null;
-        dr = conf.projected ? carve(Keys.DR, B * conf.dh) : null;
-        zeros = conf.projected ? carve(Keys.ZEROS, B * conf.dh) : null;
+        between = conf.layers > 1 ? carve(Keys.BETWEEN, (long) N * conf.ds) : null;
+        prev = layout.packed ? carve(Keys.PREV, (long) N * conf.ds) : null;
+        dhTotal = conf.projected ? carve(Keys.DH_TOTAL, (long) N * conf.ds) : null;
+        dr = conf.projected ? carve(Keys.DR, (long) B * conf.dh) : null;
+        zeros = conf.projected ? carve(Keys.ZEROS, (long) B * conf.dh) : null;
     }
 
     /** Records the layout's shape in {@code carved}; false if it was already the one carved. */
@@ -200,8 +222,69 @@ final class PassBuffers {
         return true;
     }
 
-    private float[] carve(Object key, int length) {
-        return pool.carve(key, length + KERNEL_SLACK);
+    /** Bytes the buffers of the carve being sized lack; negative when carving for real. */
+    private long sizing = -1;
+
+    /** The three carves, named for messages. */
+    private enum Pass {
+        TRAINING("training pass"), INFERENCE("inference pass"), BACKWARD("backward pass");
+
+        final String label;
+
+        Pass(String label) {
+            this.label = label;
+        }
+    }
+
+    /**
+     * Sizes the carve of {@code pass} without allocating and checks the bytes it would add against
+     * the heap (no check, and no allocation for a message, when the buffers held suffice). On
+     * failure the pass's buffer fields may have been cleared by the sizing run, so its shape is
+     * forgotten ({@code carved}) and the next pass carves again.
+     *
+     * @throws dev.vecrnn.mem.InsufficientMemoryException naming the shape and the estimate
+     * @throws IllegalArgumentException if a buffer would exceed the largest Java array
+     */
+    private void checkHeap(Pass pass, SequenceLayout layout, boolean dropout, int[] carved) {
+        sizing = 0;
+        boolean fits = false;
+        try {
+            switch (pass) {
+                case TRAINING -> carveTrainingBuffers(layout, dropout);
+                case INFERENCE -> carveInferenceBuffers(layout);
+                case BACKWARD -> carveBackwardBuffers(layout);
+            }
+            if (sizing > 0) {
+                MemoryBudget.heap().check(sizing, conf.describe() + ": buffers of a " + pass.label + " with T="
+                        + layout.T + ", B=" + layout.B + " (" + layout.rows + " rows)");
+            }
+            fits = true;
+        } finally {
+            sizing = -1;
+            if (!fits) {
+                java.util.Arrays.fill(carved, 0);
+            }
+        }
+    }
+
+    /**
+     * The buffer of {@code key} with {@code length} floats plus the slack; while sizing, only adds
+     * the bytes it would allocate and returns null.
+     *
+     * @throws IllegalArgumentException if the buffer would exceed the largest Java array
+     */
+    private float[] carve(Object key, long length) {
+        long floats = length + KERNEL_SLACK;
+        if (floats > Tensor.MAX_ELEMENTS) {
+            throw new IllegalArgumentException(conf.describe() + ": buffer '" + key + "' would need " + floats
+                    + " floats, more than a Java array holds (" + Tensor.MAX_ELEMENTS + "); use a smaller batch or"
+                    + " shorter sequences");
+        }
+        if (sizing >= 0) {
+            sizing += pool.bytesToCarve(key, (int) floats);
+            return null;
+        }
+        return pool.carve(key, (int) floats);
     }
 
     /** Bytes of all buffers held. */

@@ -94,4 +94,15 @@ class WorkspaceTest {
         assertThatThrownBy(() -> new Workspace().floats("x", -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'");
     }
+
+    @Test
+    void bytesToCarveSaysWhatACarveWouldAllocate() {
+        Workspace ws = new Workspace();
+        assertThat(ws.bytesToCarve("g", 10)).isEqualTo(40);
+        ws.carve("g", 10);
+        assertThat(ws.bytesToCarve("g", 10)).isZero();
+        assertThat(ws.bytesToCarve("g", 7)).isZero();
+        assertThat(ws.bytesToCarve("g", 11)).isEqualTo(44);
+        assertThat(ws.bytesHeld()).as("asking allocates nothing").isEqualTo(40);
+    }
 }
