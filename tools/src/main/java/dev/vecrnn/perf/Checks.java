@@ -165,9 +165,11 @@ public final class Checks {
     /**
      * Returns {@code file} if the tools' writer can replace (or create) it: the checks of
      * {@link AtomicFiles} itself (what is at the path must be a regular file or nothing, followed
-     * symbolic links included; the folder must exist and take a temporary file), run without
-     * touching the file. When {@code createsFolders} (the writer is {@link Reports#write}) and the
-     * folder is missing, the nearest existing folder above it must be a writable folder instead.
+     * symbolic links included; the folder must exist and take a temporary file), run by a write
+     * that stops before anything is renamed: the file is left as it was, the temporary file is
+     * deleted (and, as every write does, temporary files of crashed runs for the same file). When
+     * {@code createsFolders} (the writer is {@link Reports#write}) and the folder is missing, the
+     * nearest existing folder above it must be a writable folder instead.
      *
      * @param createsFolders whether the command's writer creates missing folders above the file
      * @throws IllegalArgumentException {@code "<name> <AtomicFiles' message>"}, e.g. {@code "--out
