@@ -131,13 +131,15 @@ final class Failures {
 
     private static String heapLine(String message, MemoryEstimate.Checked estimate) {
         long limit = Runtime.getRuntime().maxMemory();
+        // without an estimate, twice the present limit is only a first step; with one, room for it on top
         long wanted = estimate == null ? 2 * limit : Math.max(2 * limit, estimate.bytes() + limit);
-        long gib = (wanted + (1L << 30) - 1) >> 30;
-        String flag = "-Xmx" + gib + "g";
+        String flag = "-Xmx" + ((wanted + (1L << 30) - 1) >> 30) + "g";
         return "out of memory (" + (message.isBlank() ? "Java heap" : message) + ") with a heap limit of "
                 + MemoryEstimate.size(limit)
-                + (estimate == null ? "" : "; " + estimate.what() + " was estimated at " + MemoryEstimate.size(estimate.bytes()))
-                + "; raise the limit, e.g. " + flag + " (for the vecrnn scripts: VECRNN_JAVA_OPTS=" + flag + ")";
+                + (estimate == null ? "; raise the limit, e.g. to twice as much: " + flag
+                        : "; " + estimate.what() + " was estimated at " + MemoryEstimate.size(estimate.bytes())
+                        + "; raise the limit, e.g. to that plus the present limit: " + flag)
+                + " (for the vecrnn scripts: VECRNN_JAVA_OPTS=" + flag + ")";
     }
 
     private static String internalLine(Throwable failure, String command, List<String> args) {

@@ -72,7 +72,8 @@ class FailuresTest {
         Reported r = report(new OutOfMemoryError("Java heap space"));
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.line()).startsWith("vecrnn forward: out of memory (Java heap space) with a heap limit of ")
-                .contains("; forward of a tiny test layer was estimated at 1.0 MiB; raise the limit, e.g. -Xmx")
+                .contains("; forward of a tiny test layer was estimated at 1.0 MiB; raise the limit, e.g. to that plus the "
+                        + "present limit: -Xmx")
                 .containsPattern("\\(for the vecrnn scripts: VECRNN_JAVA_OPTS=-Xmx[0-9]+g\\)$");
         Matcher m = Pattern.compile("-Xmx([0-9]+)g").matcher(r.line());
         assertThat(m.find()).isTrue();
