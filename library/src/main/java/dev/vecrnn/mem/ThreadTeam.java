@@ -11,6 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The calling thread takes part as worker 0; {@code size() - 1} daemon threads are the others.
  * {@link #run} is not re-entrant and a team runs one job at a time (calls are serialised).
  * {@link #close} stops the threads; a closed team rejects further jobs.
+ *
+ * <p>A team has at most {@link #maxThreads()} members: four per available processor (at least as
+ * many as there are processors, and no more than {@value #HARD_CAP} beyond that).
  */
 public final class ThreadTeam implements AutoCloseable {
 
@@ -26,6 +29,12 @@ public final class ThreadTeam implements AutoCloseable {
 
     /** System property that sets the default team size. */
     public static final String THREADS_PROPERTY = "vecrnn.threads";
+
+    /** Members per available processor that {@link #maxThreads()} allows. */
+    public static final int THREADS_PER_PROCESSOR = 4;
+
+    /** The cap on {@link #maxThreads()}, except on a machine with more processors than this (then it is their count). */
+    public static final int HARD_CAP = 1024;
 
     private static volatile ThreadTeam shared;
     private static final AtomicInteger TEAMS = new AtomicInteger();
@@ -50,10 +59,18 @@ public final class ThreadTeam implements AutoCloseable {
     private volatile boolean closed;
     private volatile Thread caller;
 
-    /** Creates a team of {@code threads} members (the caller counts as one). */
+    /**
+     * Creates a team of {@code threads} members (the caller counts as one).
+     *
+     * @throws IllegalArgumentException if {@code threads} is below 1 or above {@link #maxThreads()}
+     */
     public ThreadTeam(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (threads > maxThreads()) {
+            throw new IllegalArgumentException("threads must be <= " + maxThreads() + " (" + maxThreadsRule()
+                    + "), got " + threads);
         }
         this.size = threads;
         this.spin = threads <= Runtime.getRuntime().availableProcessors();
@@ -86,21 +103,52 @@ public final class ThreadTeam implements AutoCloseable {
         return t;
     }
 
-    /** The default team size: {@code -Dvecrnn.threads}, else the number of available processors. */
+    /**
+     * The default team size: {@code -Dvecrnn.threads}, else the number of available processors.
+     *
+     * @throws IllegalArgumentException if {@code vecrnn.threads} is not an integer in
+     *     {@code 1..}{@link #maxThreads()}
+     */
     public static int defaultThreads() {
         String p = System.getProperty(THREADS_PROPERTY);
         if (p != null && !p.isBlank()) {
+            int n = 0;
             try {
-                int n = Integer.parseInt(p.trim());
-                if (n >= 1) {
-                    return n;
-                }
+                n = Integer.parseInt(p.trim());
             } catch (NumberFormatException ignored) {
-                // fall through to the error below
+                // n stays 0: the error below
             }
-            throw new IllegalArgumentException(THREADS_PROPERTY + " must be a positive integer, got '" + p + "'");
+            if (n >= 1 && n <= maxThreads()) {
+                return n;
+            }
+            throw new IllegalArgumentException(THREADS_PROPERTY + " must be an integer from 1 to " + maxThreads()
+                    + " (" + maxThreadsRule() + "), got '" + p + "'");
         }
         return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * The most members a team may have on this machine: {@value #THREADS_PER_PROCESSOR} per
+     * available processor, capped at {@value #HARD_CAP} but never below the processor count (so the
+     * default, one per processor, always fits).
+     *
+     * <p>Why a bound: every timestep ends at a {@link #barrier} that all members must reach, so a
+     * member without a core holds up all the others, and beyond one member per processor each
+     * extra one only adds waiting and context switches; thousands of members (a mistyped count)
+     * bring the whole machine to a crawl while computing nothing faster. A few per processor are
+     * still allowed, to measure oversubscription and for processors a container's quota hides.
+     */
+    public static int maxThreads() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        return Math.max(processors, (int) Math.min((long) THREADS_PER_PROCESSOR * processors, HARD_CAP));
+    }
+
+    /** How {@link #maxThreads()} was reached, for error messages. */
+    public static String maxThreadsRule() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        return THREADS_PER_PROCESSOR + " per available processor, " + processors + " here"
+                + ((long) THREADS_PER_PROCESSOR * processors > HARD_CAP ? ", at most " + HARD_CAP : "")
+                + "; more only wait for each other at every step";
     }
 
     /** This team's name; its threads are called {@code <name>-worker-<index>}. */

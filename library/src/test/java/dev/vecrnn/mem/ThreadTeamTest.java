@@ -120,4 +120,42 @@ class ThreadTeamTest {
         assertThatThrownBy(() -> new ThreadTeam(0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("threads");
     }
+
+    @Test
+    void rejectsMoreMembersThanTheMachineBoundBeforeStartingAnyThread() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        int max = ThreadTeam.maxThreads();
+        assertThat(max).isGreaterThanOrEqualTo(processors)
+                .isEqualTo(Math.max(processors, Math.min(4 * processors, ThreadTeam.HARD_CAP)));
+        int before = Thread.activeCount();
+        for (int n : new int[] {max + 1, 10_000, Integer.MAX_VALUE}) {
+            assertThatThrownBy(() -> new ThreadTeam(n)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("threads must be <= " + max + " (4 per available processor, " + processors
+                            + " here")
+                    .hasMessageEndingWith("got " + n);
+        }
+        assertThat(Thread.activeCount()).isLessThanOrEqualTo(before);
+    }
+
+    @Test
+    void defaultSizePropertyIsBoundedToo() {
+        String old = System.getProperty(ThreadTeam.THREADS_PROPERTY);
+        try {
+            int max = ThreadTeam.maxThreads();
+            System.setProperty(ThreadTeam.THREADS_PROPERTY, Integer.toString(max));
+            assertThat(ThreadTeam.defaultThreads()).isEqualTo(max);
+            for (String bad : new String[] {Integer.toString(max + 1), "0", "many"}) {
+                System.setProperty(ThreadTeam.THREADS_PROPERTY, bad);
+                assertThatThrownBy(ThreadTeam::defaultThreads).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageStartingWith("vecrnn.threads must be an integer from 1 to " + max)
+                        .hasMessageEndingWith("got '" + bad + "'");
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(ThreadTeam.THREADS_PROPERTY);
+            } else {
+                System.setProperty(ThreadTeam.THREADS_PROPERTY, old);
+            }
+        }
+    }
 }

@@ -44,7 +44,7 @@ final class ComparePyTorchCommand implements Callable<Integer> {
     @Option(names = "--modes", defaultValue = "inference,training", description = "inference and/or training (default: ${DEFAULT-VALUE})")
     String modes;
 
-    @Option(names = "--threads", split = ",", description = "thread counts (default: 1 and the available processors)")
+    @Option(names = "--threads", split = ",", description = "thread counts, each 1 to 4 per available processor (default: 1 and the available processors)")
     List<Integer> threads;
 
     @Option(names = "--rounds", defaultValue = "3", description = "measurements per framework and configuration (default: ${DEFAULT-VALUE})")

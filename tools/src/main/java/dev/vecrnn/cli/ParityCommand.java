@@ -9,6 +9,8 @@ import dev.vecrnn.nn.ForwardResult;
 import dev.vecrnn.nn.Parameter;
 import dev.vecrnn.nn.RecurrentLayer;
 import dev.vecrnn.nn.StateDict;
+import dev.vecrnn.perf.Checks;
+import dev.vecrnn.perf.MemoryEstimate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -43,7 +45,7 @@ final class ParityCommand {
         @Option(names = "--out", required = true, description = "safetensors file to write (atomically)")
         Path out;
 
-        @Option(names = "--threads", description = "worker threads (default: available processors)")
+        @Option(names = "--threads", description = "worker threads, 1 to 4 per available processor (default: available processors)")
         Integer threads;
 
         abstract boolean backward();
@@ -51,6 +53,10 @@ final class ParityCommand {
         @Override
         public Integer call() throws IOException {
             CellType cellType = CellType.parse(cell);
+            int teamSize = Checks.threads("--threads", threads == null ? ThreadTeam.defaultThreads() : threads);
+            Checks.inputFile("--weights", weights);
+            Checks.inputFile("--inputs", inputs);
+            Checks.outputFile("--out", out, false);
             Map<String, Tensor> w = SafeTensors.read(weights);
             Map<String, Tensor> in = SafeTensors.read(inputs);
             // forward accepts (and ignores) the upstream gradients, so one inputs file serves both commands
@@ -61,7 +67,10 @@ final class ParityCommand {
                             + " (expected " + String.join(", ", allowed.stream().sorted().toList()) + ")");
                 }
             }
-            try (ThreadTeam team = new ThreadTeam(threads == null ? ThreadTeam.defaultThreads() : threads)) {
+            double weightFloats = w.values().stream().mapToDouble(Tensor::numel).sum();
+            MemoryEstimate.check(MemoryEstimate.bytes(2 * weightFloats), "a layer with the " + w.size()
+                    + " tensors of " + weights + " (values and gradients)");
+            try (ThreadTeam team = new ThreadTeam(teamSize)) {
                 RecurrentLayer layer = StateDict.load(cellType, w, team);
                 int L = layer.numDirections() * layer.numLayers(); // state layers, PyTorch's D*L
                 int H = layer.hiddenSize();
@@ -72,6 +81,7 @@ final class ParityCommand {
                 if (x.rank() != 3 || x.dim(2) != I) {
                     throw shape("x", inputs, "[T,B," + I + "]", x.shape());
                 }
+                float[] xs = floats(x, "x", inputs);
                 int T = x.dim(0);
                 int B = x.dim(1);
                 int[] lengths = lengths(in, inputs, T, B);
@@ -81,25 +91,32 @@ final class ParityCommand {
                     throw new IllegalArgumentException("c0 given in " + inputs + " but cell " + cellType.cliName()
                             + " has no cell state");
                 }
-                Map<String, Tensor> result = new LinkedHashMap<>();
-                if (!backward()) {
-                    ForwardResult f = layer.infer(x.toFloats(), T, B, lengths, h0, c0);
-                    putForward(result, f, cellType, T, B, L, H, S, outSize);
-                } else {
+                float[] douts = null;
+                float[] dhN = null;
+                float[] dcN = null;
+                if (backward()) {
                     Tensor dout = require(in, "dout", inputs);
                     if (!dout.hasShape(T, B, outSize)) {
                         throw shape("dout", inputs, dims(T, B, outSize), dout.shape());
                     }
-                    float[] dhN = optional(in, "dh_n", inputs, L, B, S);
-                    float[] dcN = optional(in, "dc_n", inputs, L, B, H);
+                    douts = floats(dout, "dout", inputs);
+                    dhN = optional(in, "dh_n", inputs, L, B, S);
+                    dcN = optional(in, "dc_n", inputs, L, B, H);
                     if (dcN != null && cellType != CellType.LSTM) {
                         throw new IllegalArgumentException("dc_n given in " + inputs + " but cell "
                                 + cellType.cliName() + " has no cell state");
                     }
-                    ForwardResult f = layer.forward(x.toFloats(), T, B, lengths, h0, c0);
+                }
+                checkMemory(layer, T, B);
+                Map<String, Tensor> result = new LinkedHashMap<>();
+                if (!backward()) {
+                    ForwardResult f = layer.infer(xs, T, B, lengths, h0, c0);
+                    putForward(result, f, cellType, T, B, L, H, S, outSize);
+                } else {
+                    ForwardResult f = layer.forward(xs, T, B, lengths, h0, c0);
                     putForward(result, f, cellType, T, B, L, H, S, outSize);
                     layer.zeroGrad();
-                    BackwardResult g = layer.backward(dout.toFloats(), dhN, dcN);
+                    BackwardResult g = layer.backward(douts, dhN, dcN);
                     for (Parameter p : layer.parameters()) {
                         if (!w.containsKey(p.name())) {
                             continue; // a bias PyTorch did not have (bias=False): no gradient to report
@@ -115,6 +132,22 @@ final class ParityCommand {
                 SafeTensors.write(out, result);
             }
             return 0;
+        }
+
+        /**
+         * Checks that the heap can hold the pass and the copies of its results that are written:
+         * before the pass, which is what takes memory in proportion to T·B.
+         */
+        private void checkMemory(RecurrentLayer layer, int T, int B) {
+            MemoryEstimate.Stack stack = MemoryEstimate.Stack.of(layer);
+            double states = (double) layer.numDirections() * layer.numLayers() * B * (layer.stateSize() + layer.hiddenSize());
+            double copies = (double) T * B * layer.outputSize() + states;
+            if (backward()) {
+                copies += stack.parameterFloats() + (double) T * B * layer.inputSize() + states;
+            }
+            long bytes = MemoryEstimate.plus(stack.passBytes(T, B, backward()), MemoryEstimate.bytes(copies));
+            MemoryEstimate.check(bytes, (backward() ? "forward and backward" : "forward") + " of " + stack.describe()
+                    + " on T=" + T + ", B=" + B);
         }
 
         private static void putForward(Map<String, Tensor> result, ForwardResult f, CellType cell,
@@ -190,7 +223,19 @@ final class ParityCommand {
         if (!t.hasShape(shape)) {
             throw shape(name, file, dims(shape), t.shape());
         }
-        return t.toFloats();
+        return floats(t, name, file);
+    }
+
+    /**
+     * The float data of tensor {@code name} (the tensor's own array): integer data is refused, as
+     * it is for weights, since a silent conversion would hide a wrong file.
+     */
+    static float[] floats(Tensor t, String name, Path file) {
+        try {
+            return t.requireFloats(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
     }
 
     static IllegalArgumentException shape(String name, Path file, String expected, int[] actual) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
             "the widest); prints the median and spread of several repetitions and writes target/bench/peak.json,",
             "which scripts/bench reads for its '% peak' column."})
 final class PeakCommand implements Callable<Integer> {
-    @Option(names = "--threads-max", description = "largest thread count (default: available processors)")
+    @Option(names = "--threads-max", description = "largest thread count, at most 4 per available processor (default: available processors)")
     Integer threadsMax;
 
     @Option(names = "--reps", defaultValue = "7", description = "timed repetitions per thread count (default: ${DEFAULT-VALUE})")

@@ -42,7 +42,7 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--train", description = "profile a training step (forward, backward, Adam update) instead of inference")
     boolean train;
 
-    @Option(names = "--threads", description = "worker threads (default: available processors)")
+    @Option(names = "--threads", description = "worker threads, 1 to 4 per available processor (default: available processors)")
     Integer threads;
 
     @Option(names = "--jfr", description = "also record the measured steps with JDK Flight Recorder into this .jfr file")

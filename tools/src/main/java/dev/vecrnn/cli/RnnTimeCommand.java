@@ -33,7 +33,7 @@ final class RnnTimeCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "training", description = "inference or training (default: ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--threads", description = "worker threads (default: available processors)")
+    @Option(names = "--threads", description = "worker threads, 1 to 4 per available processor (default: available processors)")
     Integer threads;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of weights and inputs (default: ${DEFAULT-VALUE})")

@@ -31,7 +31,7 @@ final class ScalingCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "training", description = "inference or training (default: ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--threads-max", description = "largest thread count (default: available processors)")
+    @Option(names = "--threads-max", description = "largest thread count, at most 4 per available processor (default: available processors)")
     Integer threadsMax;
 
     @Option(names = "--widths", defaultValue = "0,128,256,512", split = ",",

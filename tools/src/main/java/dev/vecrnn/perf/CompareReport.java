@@ -23,12 +23,12 @@ public final class CompareReport {
     /** One point of the sweep. */
     public record Config(CellType cell, RnnShape shape, BenchMode mode, int threads) {
         /**
-         * A point with at least one thread.
+         * A point with 1 to {@link dev.vecrnn.mem.ThreadTeam#maxThreads()} threads.
          *
-         * @throws IllegalArgumentException {@code "--threads: each must be >= 1, got …"}
+         * @throws IllegalArgumentException {@code "--threads: each must be >= 1, got …"} (or {@code <= max})
          */
         public Config {
-            Checks.positive("--threads: each", threads);
+            Checks.threads("--threads: each", threads);
         }
 
         /** Flops of one step ({@link RnnShape#flops}). */

@@ -48,7 +48,7 @@ public final class Peak {
          * @throws IllegalArgumentException naming the option, the rule and the value
          */
         public Config {
-            Checks.positive("--threads-max", threadsMax);
+            Checks.threads("--threads-max", threadsMax);
             Checks.positive("--reps", reps);
             Checks.positive("--rep-ms", repMs);
         }
@@ -63,9 +63,12 @@ public final class Peak {
 
     /**
      * Measures every thread count of {@code config}, printing the machine and a table row per
-     * count to {@code out} as it goes, and writes the JSON file.
+     * count to {@code out} as it goes, and writes the JSON file (checked before measuring).
+     *
+     * @throws IllegalArgumentException if the JSON file cannot be written (naming {@code --out})
      */
     public static void run(Config config, PrintStream out) throws IOException {
+        Checks.outputFile("--out", config.out(), true);
         Map<String, String> machine = MachineInfo.collect();
         out.print(Reports.machineMarkdown(machine));
         int iterations = calibrate(config.repMs() * 1_000_000L);

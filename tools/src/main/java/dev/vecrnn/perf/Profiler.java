@@ -56,7 +56,7 @@ public final class Profiler {
         public Config {
             Checks.positive("--layers", layers);
             Checks.nonNegative("--warmup-steps", warmupSteps);
-            Checks.positive("--threads", threads);
+            Checks.threads("--threads", threads);
             Checks.positive("--seconds", seconds);
             Checks.nonNegative("--warmup-seconds", warmupSeconds);
             if (peakGflops != null) {
@@ -71,11 +71,24 @@ public final class Profiler {
     /** What {@link #profile} measured. */
     record Result(PhaseBreakdown breakdown, int warmupSteps, long bytesPerStep) {}
 
-    /** Profiles {@code config} and prints the report to {@code out}; writes the .jfr file if asked. */
+    /**
+     * Profiles {@code config} and prints the report to {@code out}; writes the .jfr file if asked.
+     * Before any work, checks that the heap can hold the workload and that the .jfr file can be
+     * written.
+     *
+     * @throws IllegalArgumentException if the .jfr file cannot be written (naming {@code --jfr})
+     * @throws dev.vecrnn.mem.InsufficientMemoryException if the heap cannot hold the workload
+     */
     public static void run(Config config, PrintStream out) throws IOException {
         RnnShape s = config.shape();
         int layers = config.layers();
         int t = config.threads();
+        BenchMode mode = config.training() ? BenchMode.TRAINING : BenchMode.INFERENCE;
+        RnnWorkload.Config workload = new RnnWorkload.Config(config.cell(), s, mode, t, config.seed(), layers, true);
+        RnnWorkload.check(workload);
+        if (config.jfr() != null) {
+            Checks.outputFile("--jfr", config.jfr(), true);
+        }
         out.printf(Locale.ROOT, "# vecrnn profile: %s, T=%d B=%d I=%d H=%d, %d layer%s, %s, %d thread%s, %s%n%n",
                 config.cell().cliName(), s.T(), s.B(), s.I(), s.H(), layers, layers == 1 ? "" : "s",
                 config.training() ? "training step (forward + backward + Adam update)" : "inference pass",
@@ -99,9 +112,8 @@ public final class Profiler {
         }
         out.printf(Locale.ROOT, "- FMA peak: %s GFLOP/s (%s)%n%n", Reports.fmt(peak), peakNote);
 
-        BenchMode mode = config.training() ? BenchMode.TRAINING : BenchMode.INFERENCE;
         Result r;
-        try (RnnWorkload work = new RnnWorkload(new RnnWorkload.Config(config.cell(), s, mode, t, config.seed(), layers, true))) {
+        try (RnnWorkload work = new RnnWorkload(workload)) {
             r = profile(work, config.training(), (long) (config.warmupSeconds() * 1e9), config.warmupSteps(),
                     (long) (config.seconds() * 1e9), peak, config.jfr());
             out.printf(Locale.ROOT, "warm-up %d steps; measured %d steps in %s s, %s ms per step (checksum %s)%n%n",

@@ -26,6 +26,9 @@ import org.knowm.xchart.XYChart;
 public final class PyTorchComparison {
     private PyTorchComparison() {}
 
+    /** The files a comparison writes into its folder. */
+    public static final List<String> FILES = List.of("compare.md", "compare.json", "compare.png");
+
     /**
      * The PyTorch timer.
      *
@@ -54,18 +57,20 @@ public final class PyTorchComparison {
      * @param rounds     measurements per framework and configuration
      * @param vectorBits the width vecrnn runs at (0 = scalar), or null for the JVM's widest
      * @param seed       seed of weights and inputs, for both frameworks
-     * @param out        output folder, or null for {@code target/bench/compare-pytorch-<time>}
+     * @param out        output folder; null means {@code target/bench/compare-pytorch-<time>}
      * @param launcher   how a child JVM starts vecrnn's timer
      */
     public record Config(List<CompareReport.Config> configs, int rounds, Timing timing, Integer vectorBits, long seed,
                          TorchTimer torch, Path out, RnnTiming.Launcher launcher) {
         /**
-         * Checks the rounds and the width, naming the command-line option of a bad one.
+         * Checks the rounds and the width, naming the command-line option of a bad one, and fills in
+         * the default folder.
          *
          * @throws IllegalArgumentException naming the option, the rule and the value
          */
         public Config {
             configs = List.copyOf(configs);
+            out = out != null ? out : BenchPaths.benchDir().resolve("compare-pytorch-" + BenchPaths.stamp());
             Checks.positive("--rounds", rounds);
             if (vectorBits != null) {
                 Checks.vectorBits("--vector-bits", vectorBits);
@@ -76,14 +81,21 @@ public final class PyTorchComparison {
     /**
      * Runs every configuration {@code rounds} times in both frameworks (progress to
      * {@code progress}), writes {@code compare.md}, {@code compare.json} and {@code compare.png},
-     * and prints the report to {@code out}.
+     * and prints the report to {@code out}. Before the first measurement, checks that the folder
+     * can take the files and that a vecrnn timer's heap (this JVM's settings) can hold every
+     * configuration.
      *
+     * @throws IllegalArgumentException if the folder cannot be written
+     * @throws dev.vecrnn.mem.InsufficientMemoryException if the heap cannot hold a configuration
      * @throws IOException if a timer fails or a file cannot be written
      */
     public static void run(Config config, PrintStream out, PrintStream progress) throws IOException {
         Reports.headless();
         List<CompareReport.Config> configs = config.configs();
-        Path dir = config.out() != null ? config.out() : BenchPaths.benchDir().resolve("compare-pytorch-" + BenchPaths.stamp());
+        for (CompareReport.Config c : configs) {
+            RnnWorkload.check(RnnWorkload.Config.single(c.cell(), c.shape(), c.mode(), c.threads(), config.seed()));
+        }
+        Path dir = Checks.outputFolder("--out", config.out(), FILES.toArray(String[]::new));
         List<CompareReport.Row> rows = new ArrayList<>();
         List<JsonNode> runs = new ArrayList<>();
         JsonNode torchInfo = null;

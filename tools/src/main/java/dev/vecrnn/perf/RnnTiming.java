@@ -28,12 +28,12 @@ public final class RnnTiming {
      */
     public record Request(CellType cell, RnnShape shape, BenchMode mode, int threads, long seed, Timing timing) {
         /**
-         * A request for at least one thread.
+         * A request for 1 to {@link dev.vecrnn.mem.ThreadTeam#maxThreads()} threads.
          *
-         * @throws IllegalArgumentException {@code "--threads must be >= 1, got …"}
+         * @throws IllegalArgumentException {@code "--threads must be >= 1, got …"} (or {@code <= max})
          */
         public Request {
-            Checks.positive("--threads", threads);
+            Checks.threads("--threads", threads);
         }
 
         /** The timer options of this request, as both timers take them. */

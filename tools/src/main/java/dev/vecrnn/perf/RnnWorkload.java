@@ -43,12 +43,16 @@ public final class RnnWorkload implements AutoCloseable {
     private float checksum;
 
     /**
-     * Builds the layer, its team of {@code config.threads()} workers and the inputs.
+     * Builds the layer, its team of {@code config.threads()} workers and the inputs, after
+     * {@link #check} (the heap must have room for them and for the steps).
      *
-     * @throws IllegalArgumentException if the thread or layer count is below 1
+     * @throws IllegalArgumentException if the thread count is outside 1..{@link ThreadTeam#maxThreads()}
+     *     or the layer count below 1
+     * @throws dev.vecrnn.mem.InsufficientMemoryException if the heap cannot hold the workload
      */
     public RnnWorkload(Config config) {
         RnnShape shape = config.shape();
+        check(config);
         this.team = new ThreadTeam(config.threads());
         this.layer = RecurrentLayer.builder(config.cell(), shape.I(), shape.H()).numLayers(config.layers())
                 .seed(config.seed()).threads(team).build();
@@ -59,6 +63,48 @@ public final class RnnWorkload implements AutoCloseable {
         Random rnd = new Random(config.seed() + 1);
         this.x = gaussian(rnd, T * B * shape.I());
         this.r = mode == BenchMode.TRAINING ? gaussian(rnd, T * B * shape.H()) : null;
+    }
+
+    /**
+     * Checks what building {@code config} needs before anything is built: the thread and layer
+     * counts, array sizes, and that the heap has room for it ({@link #estimatedBytes}).
+     *
+     * @throws IllegalArgumentException if the thread count is outside 1..{@link ThreadTeam#maxThreads()},
+     *     the layer count below 1, or an input would not fit in a Java array
+     * @throws dev.vecrnn.mem.InsufficientMemoryException if the heap cannot hold the workload
+     */
+    public static void check(Config config) {
+        RnnShape shape = config.shape();
+        Checks.threads("--threads", config.threads());
+        Checks.positive("--layers", config.layers());
+        long widest = (long) shape.T() * shape.B() * Math.max(shape.I(), shape.H());
+        if (widest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("shape " + shape + ": T·B·max(I, H) = " + widest
+                    + " floats, more than a Java array holds");
+        }
+        boolean training = config.mode() == BenchMode.TRAINING;
+        String step = !training ? "an inference pass" : config.update() ? "a training step with an Adam update"
+                : "a training step";
+        MemoryEstimate.check(estimatedBytes(config), step + " of " + stack(config).describe() + " on T=" + shape.T()
+                + ", B=" + shape.B());
+    }
+
+    /**
+     * The heap the workload takes: the layer stack and a step of it ({@link MemoryEstimate}), the
+     * inputs, the training step's output gradient and, with an update, Adam's two moments per
+     * parameter.
+     */
+    public static long estimatedBytes(Config config) {
+        RnnShape s = config.shape();
+        MemoryEstimate.Stack stack = stack(config);
+        boolean training = config.mode() == BenchMode.TRAINING;
+        long layer = training && config.update() ? stack.trainingBytes(s.T(), s.B())
+                : MemoryEstimate.plus(stack.parameterBytes(), stack.passBytes(s.T(), s.B(), training));
+        return MemoryEstimate.plus(layer, MemoryEstimate.bytes((double) s.T() * s.B() * (s.I() + (training ? s.H() : 0))));
+    }
+
+    private static MemoryEstimate.Stack stack(Config config) {
+        return new MemoryEstimate.Stack(config.cell(), config.shape().I(), config.shape().H(), 0, config.layers(), false);
     }
 
     private static float[] gaussian(Random rnd, int n) {

@@ -20,22 +20,28 @@ import java.util.Map;
 public final class ScalingSweep {
     private ScalingSweep() {}
 
+    /** The files a sweep writes into its folder. */
+    public static final List<String> FILES = List.of("scaling.md", "scaling.json", "scaling.png");
+
     /**
      * The sweep.
      *
      * @param widths   vector widths in bits, 0 = scalar; widths above what this machine supports are skipped
-     * @param out      output folder, or null for {@code target/bench/scaling-<cell>-<shape>-<mode>-<time>}
+     * @param out      output folder; null means {@code target/bench/scaling-<cell>-<shape>-<mode>-<time>}
      * @param launcher how a child JVM starts the timer
      */
     public record Config(CellType cell, RnnShape shape, BenchMode mode, int threadsMax, List<Integer> widths,
                          Timing timing, Path out, RnnTiming.Launcher launcher) {
         /**
-         * Checks the thread count and the widths, naming the command-line option of a bad one.
+         * Checks the thread count and the widths, naming the command-line option of a bad one, and
+         * fills in the default folder.
          *
          * @throws IllegalArgumentException naming the option, the rule and the value
          */
         public Config {
-            Checks.positive("--threads-max", threadsMax);
+            Checks.threads("--threads-max", threadsMax);
+            out = out != null ? out : BenchPaths.benchDir().resolve(
+                    "scaling-" + cell.cliName() + "-" + shape + "-" + mode.label + "-" + BenchPaths.stamp());
             widths = List.copyOf(widths);
             for (int w : widths) {
                 Checks.vectorBits("--widths: each", w);
@@ -46,9 +52,12 @@ public final class ScalingSweep {
     /**
      * Runs every point in its own child JVM (progress to {@code progress}), writes
      * {@code scaling.md}, {@code scaling.json} and {@code scaling.png}, and prints the report to
-     * {@code out}.
+     * {@code out}. Before starting any, checks that the folder can take the files and that a
+     * child's heap (this JVM's settings) can hold the workload.
      *
-     * @throws IllegalArgumentException if none of the widths runs on this machine
+     * @throws IllegalArgumentException if none of the widths runs on this machine, or the folder
+     *     cannot be written
+     * @throws dev.vecrnn.mem.InsufficientMemoryException if the heap cannot hold the workload
      * @throws IOException if a child JVM fails or a file cannot be written
      */
     public static void run(Config config, PrintStream out, PrintStream progress) throws IOException {
@@ -72,8 +81,8 @@ public final class ScalingSweep {
         if (run.isEmpty()) {
             throw new IllegalArgumentException("--widths: none of " + config.widths() + " runs on this machine");
         }
-        Path dir = config.out() != null ? config.out() : BenchPaths.benchDir().resolve(
-                "scaling-" + c.cliName() + "-" + s + "-" + m.label + "-" + BenchPaths.stamp());
+        RnnWorkload.check(RnnWorkload.Config.single(c, s, m, 1, 1));
+        Path dir = Checks.outputFolder("--out", config.out(), FILES.toArray(String[]::new));
 
         List<ScalingReport.Point> points = new ArrayList<>();
         List<JsonNode> raw = new ArrayList<>();

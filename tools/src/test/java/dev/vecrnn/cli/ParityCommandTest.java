@@ -117,6 +117,32 @@ class ParityCommandTest {
     }
 
     @Test
+    void integerStatesInputsAndGradientsAreRejectedLikeIntegerWeights() throws IOException {
+        Map<String, Tensor> in = SafeTensors.read(fx("lstm_l1_t9b3i7h13.inputs.safetensors"));
+        for (String name : new String[] {"x", "h0", "c0", "dout", "dh_n", "dc_n"}) {
+            Tensor t = in.get(name);
+            long[] values = new long[(int) t.numel()];
+            Tensor integer = name.equals("h0") || name.equals("dc_n") ? Tensor.ofInts(new int[values.length], t.shape())
+                    : Tensor.ofLongs(values, t.shape());
+            Path inputs = inputsWith("lstm_l1_t9b3i7h13", name, integer);
+            Path out = tmp.resolve("o-" + name + ".safetensors");
+            CliRun r = backward("lstm", fx("lstm_l1_t9b3i7h13.weights.safetensors"), inputs, out);
+            assertThat(r.code()).as(name).isEqualTo(2);
+            assertThat(r.err()).as(name).isEqualTo("vecrnn backward: " + inputs + ": tensor '" + name + "' is "
+                    + integer.dtype() + " " + java.util.Arrays.toString(t.shape())
+                    + ", expected a floating-point tensor (F32, F64, F16 or BF16)");
+            assertThat(out).doesNotExist();
+        }
+        // forward reads x, h0 and c0 the same way
+        Path inputs = inputsWith("lstm_l1_t9b3i7h13", "x", Tensor.ofLongs(new long[9 * 3 * 7], 9, 3, 7));
+        CliRun r = run("forward", "--cell", "lstm", "--weights", fx("lstm_l1_t9b3i7h13.weights.safetensors").toString(),
+                "--inputs", inputs.toString(), "--out", tmp.resolve("f.safetensors").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("tensor 'x' is I64 [9, 3, 7], expected a floating-point tensor");
+        assertThat(tmp.resolve("f.safetensors")).doesNotExist();
+    }
+
+    @Test
     void unreadableWeightsFileIsNamed() throws IOException {
         Path junk = tmp.resolve("junk.safetensors");
         Files.write(junk, new byte[] {1, 2, 3});
