@@ -161,7 +161,10 @@ public final class StateDict {
             if (whh0.length != 2 || whh0[1] < 1) {
                 throw new IllegalArgumentException("weight_hh_l0: expected shape [G*H, H], got " + Arrays.toString(whh0));
             }
-            hidden = whh0[1];
+            // H is W_hh's column count, unless the rows disagree with it and are a whole number of
+            // G-gate blocks: then the columns are what is wrong, and the check of every shape
+            // below must blame weight_hh_l0, not the weight_ih_l0 that agrees with the rows
+            hidden = whh0[0] % whh0[1] != 0 && whh0[0] % g == 0 ? whh0[0] / g : whh0[1];
         }
         int[] wih0 = shapes.get("weight_ih_l0");
         if (wih0.length != 2 || wih0[1] < 1) {

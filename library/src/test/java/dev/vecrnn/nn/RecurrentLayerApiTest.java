@@ -282,6 +282,14 @@ class RecurrentLayerApiTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("weight_hh_l1").hasMessageContaining("[24, 6]").hasMessageContaining("[24, 7]");
 
+        // a wrong column count of the first W_hh is blamed on it, not on the W_ih that agrees with its rows
+        Map<String, int[]> s3b = new HashMap<>(shapes);
+        s3b.put("weight_hh_l0", new int[] {24, 5});
+        assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, values, s3b, TEAM))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("weight_hh_l0").hasMessageContaining("[24, 6]").hasMessageContaining("[24, 5]")
+                .hasMessageNotContaining("weight_ih_l0");
+
         Map<String, float[]> v4 = new HashMap<>(values);
         v4.put("bias_ih_l0", new float[23]);
         assertThatThrownBy(() -> RecurrentLayer.fromParameters(CellType.LSTM, v4, shapes, TEAM))
