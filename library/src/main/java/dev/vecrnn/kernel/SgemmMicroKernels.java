@@ -36,6 +36,7 @@ final class SgemmMicroKernels {
                     case 2 -> k2x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 3 -> k3x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 4 -> k4x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
+                    case 5 -> k5x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 6 -> k6x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 8 -> k8x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 12 -> k12x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
@@ -289,6 +290,77 @@ final class SgemmMicroKernels {
         c2_1.intoArray(c, r2 + l);
         c3_0.intoArray(c, r3);
         c3_1.intoArray(c, r3 + l);
+    }
+
+    /** 5 rows x 2 vectors of C, 10 accumulators. */
+    static void k5x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
+        final VectorSpecies<Float> s = Lanes.F;
+        final int l = Lanes.N;
+        final int r0 = co;
+        final int r1 = r0 + ldc;
+        final int r2 = r1 + ldc;
+        final int r3 = r2 + ldc;
+        final int r4 = r3 + ldc;
+        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1;
+        if (mode == VectorSgemm.ZERO) {
+            final FloatVector z = FloatVector.zero(s);
+            c0_0 = z; c0_1 = z;
+            c1_0 = z; c1_1 = z;
+            c2_0 = z; c2_1 = z;
+            c3_0 = z; c3_1 = z;
+            c4_0 = z; c4_1 = z;
+        } else {
+            c0_0 = FloatVector.fromArray(s, c, r0);
+            c0_1 = FloatVector.fromArray(s, c, r0 + l);
+            c1_0 = FloatVector.fromArray(s, c, r1);
+            c1_1 = FloatVector.fromArray(s, c, r1 + l);
+            c2_0 = FloatVector.fromArray(s, c, r2);
+            c2_1 = FloatVector.fromArray(s, c, r2 + l);
+            c3_0 = FloatVector.fromArray(s, c, r3);
+            c3_1 = FloatVector.fromArray(s, c, r3 + l);
+            c4_0 = FloatVector.fromArray(s, c, r4);
+            c4_1 = FloatVector.fromArray(s, c, r4 + l);
+            if (mode == VectorSgemm.SCALE) {
+                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta);
+                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta);
+                c2_0 = c2_0.mul(beta); c2_1 = c2_1.mul(beta);
+                c3_0 = c3_0.mul(beta); c3_1 = c3_1.mul(beta);
+                c4_0 = c4_0.mul(beta); c4_1 = c4_1.mul(beta);
+            }
+        }
+        int ai = ao;
+        int bi = bo;
+        for (int p = 0; p < kc; p++) {
+            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
+            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
+            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            final FloatVector a2 = FloatVector.broadcast(s, a[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            final FloatVector a3 = FloatVector.broadcast(s, a[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            final FloatVector a4 = FloatVector.broadcast(s, a[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            ai += 5;
+            bi += 2 * l;
+        }
+        c0_0.intoArray(c, r0);
+        c0_1.intoArray(c, r0 + l);
+        c1_0.intoArray(c, r1);
+        c1_1.intoArray(c, r1 + l);
+        c2_0.intoArray(c, r2);
+        c2_1.intoArray(c, r2 + l);
+        c3_0.intoArray(c, r3);
+        c3_1.intoArray(c, r3 + l);
+        c4_0.intoArray(c, r4);
+        c4_1.intoArray(c, r4 + l);
     }
 
     /** 6 rows x 2 vectors of C, 12 accumulators. */

@@ -60,7 +60,15 @@ record SgemmPlan(int rows, int vectors, int altRows, int lanes, int kc, int mc, 
         return new SgemmPlan(rows, vectors, 0, lanes, kc, mc, nc, 128 * 1024, 256 * 1024);
     }
 
-    /** Registers a {@code rows x vectors} tile needs: accumulators, the B vectors and one broadcast. */
+    /**
+     * Broadcast A values C2 keeps in registers at once: it loads them ahead of their FMAs, so a
+     * tile needs up to three registers for them, not one. Measured in the disassembly of the k
+     * loops: with 16 registers 6x2 (12 + 2 + 1 = 15 by the textbook count) and 4x3 (16) spill
+     * accumulators to the stack, 5x2 (10 + 2) does not; with 32 registers 12x2, 8x3 and 6x4 do not.
+     */
+    static final int C2_LIVE_BROADCASTS = 3;
+
+    /** Registers a {@code rows x vectors} tile needs by the textbook count: accumulators, the B vectors and one broadcast. */
     static int registersNeeded(int rows, int vectors) {
         return rows * vectors + vectors + 1;
     }
@@ -103,16 +111,20 @@ record SgemmPlan(int rows, int vectors, int altRows, int lanes, int kc, int mc, 
             vectors = 2;
             rows = 1;
             for (int h : SgemmTiles.heights(2)) {
-                if (registersNeeded(h, 2) <= registers) {
+                if (h * 2 + 2 + C2_LIVE_BROADCASTS <= registers) {
                     rows = h;
                 }
             }
-            tileWhy = "the tallest 2-vector tile that fits";
+            tileWhy = "the tallest 2-vector tile whose accumulators, B vectors and the " + C2_LIVE_BROADCASTS
+                    + " broadcasts C2 keeps live fit (6x2, BLIS's 15-register shape, had one accumulator"
+                    + " stored and reloaded every k step)";
         }
         int need = registersNeeded(rows, vectors);
         String tile = String.format(Locale.ROOT, "%dx%d (%d rows x %d columns of C): %d accumulators + %d B vectors"
                         + " + 1 broadcast = %d of %d registers%s; %s", rows, vectors, rows, vectors * lanes,
-                rows * vectors, vectors, need, registers, need > registers ? ", MORE THAN THERE ARE (spills)" : "",
+                rows * vectors, vectors, need, registers, need > registers ? ", MORE THAN THERE ARE (spills)"
+                        : need - 1 + C2_LIVE_BROADCASTS > registers ? " (too tight: C2 spills, it keeps up to "
+                        + C2_LIVE_BROADCASTS + " broadcasts live)" : "",
                 tileWhy);
         int nr = vectors * lanes;
 

@@ -148,14 +148,15 @@ class SgemmPlanTest {
         assertThat(p.mainTileRows(36)).isEqualTo(12);
         assertThat(p.mainTileRows(24)).isEqualTo(8);
         assertThat(p.mainTileRows(7)).isEqualTo(8);
-        assertThat(p.tailHeight(5)).isEqualTo(6);
+        assertThat(p.tailHeight(5)).isEqualTo(5);
+        assertThat(p.tailHeight(11)).isEqualTo(12);
         assertThat(p.tailHeight(2)).isEqualTo(2);
         assertThat(p.tailHeight(7)).isEqualTo(8);
         assertThat(p.paddedRows(20, 8)).isEqualTo(16 + 4);
         assertThat(SgemmTiles.tailHeight(4, 5)).isEqualTo(6);
         assertThat(SgemmTiles.tailHeight(3, 3)).isEqualTo(4);
-        assertThatThrownBy(() -> new SgemmPlan(5, 2, 0, 8, 64, 64, 16, 1, 1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("5x2");
+        assertThatThrownBy(() -> new SgemmPlan(7, 2, 0, 8, 64, 64, 16, 1, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("7x2");
         assertThatThrownBy(() -> new SgemmPlan(8, 2, 0, 8, 64, 64, 20, 1, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("multiple of 16");
     }
