@@ -20,9 +20,12 @@ public final class KernelContext {
     private final SgemmPlan.Choice sgemm;
     private final int peakChains;
     private final String peakWhy;
+    /** Whether the vector kernels run (lanes above 1); the scalar path has no tiles to describe. */
+    private final boolean vector;
 
     private KernelContext(VectorRegisters.Count registers, CacheSizes caches, SgemmPlan.Choice sgemm,
-                          int peakChains, String peakWhy) {
+                          int peakChains, String peakWhy, boolean vector) {
+        this.vector = vector;
         this.registers = registers;
         this.caches = caches;
         this.sgemm = sgemm;
@@ -60,7 +63,7 @@ public final class KernelContext {
             chains = regs.registers() >= 32 ? 24 : regs.registers() >= 16 ? 12 : 8;
             why = "3/4 of " + regs.registers() + " registers";
         }
-        return new KernelContext(regs, caches, sgemm, chains, why);
+        return new KernelContext(regs, caches, sgemm, chains, why, lanes > 1);
     }
 
     /** Vector registers the tiles are sized for. */
@@ -80,21 +83,23 @@ public final class KernelContext {
 
     /**
      * The decisions as ordered key/value lines for {@code vecrnn info}: path, registers, caches,
-     * SGEMM tile, kc, mc, nc, the small-M order, FMA peak chains; each value says why.
+     * SGEMM tile, kc, mc, nc, the small-M order (vector path only), FMA peak chains; each value
+     * says why.
      */
     public Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("kernel.path", VectorSupport.ENABLED ? VectorSupport.describe()
-                : "scalar: the values below are what the vector kernels would use");
+        m.put("kernel.path", vector ? VectorSupport.describe() : "scalar (the scalar twins: no tiles or blocks)");
         m.put("kernel.registers", registers.registers() + " (" + registers.why() + ")");
         m.put("kernel.caches", "L1d " + CacheSizes.format(caches.l1()) + ", L2 " + CacheSizes.format(caches.l2())
                 + ", L3 " + CacheSizes.format(caches.l3()) + " shared by " + caches.l3Sharing() + " CPU"
                 + (caches.l3Sharing() == 1 ? "" : "s") + " (" + caches.source() + ")");
-        m.put("sgemm.tile", sgemm.tile());
-        m.put("sgemm.kc", sgemm.kc());
-        m.put("sgemm.mc", sgemm.mc());
-        m.put("sgemm.nc", sgemm.nc());
-        m.put("sgemm.small-m", sgemm.panelOrder());
+        if (vector) {
+            m.put("sgemm.tile", sgemm.tile());
+            m.put("sgemm.kc", sgemm.kc());
+            m.put("sgemm.mc", sgemm.mc());
+            m.put("sgemm.nc", sgemm.nc());
+            m.put("sgemm.small-m", sgemm.panelOrder());
+        }
         m.put("peak.chains", peakChains + " independent FMA chains (" + peakWhy + ")");
         return Collections.unmodifiableMap(m);
     }

@@ -154,6 +154,9 @@ class KernelContextTest {
         assertThat(tight.tile()).contains("15 of 16 registers (too tight: C2 spills");
         assertThat(d.get("sgemm.kc")).startsWith("512 (32 KiB B panel block");
         assertThat(d.get("peak.chains")).startsWith("12 independent FMA chains");
-        assertThat(KernelContext.current().describe()).containsKey("sgemm.tile");
+        assertThat(KernelContext.current().describe()).containsKey("peak.chains");
+        Map<String, String> scalar = KernelContext.of(new VectorRegisters.Count(32, "t"), ZEN5, 1, NONE).describe();
+        assertThat(scalar.get("kernel.path")).startsWith("scalar");
+        assertThat(scalar).doesNotContainKey("sgemm.tile");
     }
 }
