@@ -8,18 +8,20 @@ package dev.vecrnn.kernel;
  *
  * <p>Calls over fewer than {@link #VECTOR_MIN_ELEMENTS} elements run the scalar twin on the vector
  * path too. Vector API code allocates a heap object per vector until C2 has compiled it, and C2
- * compiles a method only after thousands of calls or loop iterations: a kernel called a few times
- * per training step on short arrays (the bias gradients: two axpy calls of 4H floats per step)
- * stayed interpreted or C1-compiled for 150-300 steps, 20-30 s, allocating 37, 50 and 74 KB per
- * LSTM 50x32x256x256 step at 512, 256 and 128 bits, until its C2 compilation. A plain loop
- * allocates nothing at any tier and costs about a microsecond at this length; long calls reach C2
- * within their first few calls through their loop counts.
+ * compiles a method after some 40,000 loop iterations in all (more while its queue is long): these
+ * helpers run a few times per training step, so on short arrays they stayed interpreted or
+ * C1-compiled for hundreds of steps. Measured: the bias gradients' two axpy calls of 4H floats
+ * per step took 20-30 s to reach C2, allocating 37, 50 and 74 KB per LSTM 50x32x256x256 step at
+ * 512, 256 and 128 bits until then; the column sums of a small bidirectional test layer (35 rows)
+ * took 50 s on a loaded machine. A plain loop allocates nothing at any tier and costs under a
+ * millisecond at these lengths; a call above the threshold has at least 16,000 vector iterations,
+ * so its kernel reaches C2 within the first few calls.
  */
 public final class Blas1 {
     private Blas1() {}
 
     /** Below this many elements a call runs the scalar twin (see the class comment). */
-    static final int VECTOR_MIN_ELEMENTS = 8192;
+    static final int VECTOR_MIN_ELEMENTS = 1 << 18;
 
     private static boolean vector(long elements) {
         return VectorSupport.ENABLED && elements >= VECTOR_MIN_ELEMENTS;

@@ -33,8 +33,6 @@ final class SgemmMicroKernels {
             case 2 -> {
                 switch (rows) {
                     case 1 -> k1x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
-                    case 2 -> k2x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
-                    case 3 -> k3x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 4 -> k4x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 5 -> k5x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 6 -> k6x2(a, ao, b, bo, kc, c, co, ldc, mode, beta);
@@ -46,7 +44,6 @@ final class SgemmMicroKernels {
             case 3 -> {
                 switch (rows) {
                     case 1 -> k1x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
-                    case 2 -> k2x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 4 -> k4x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 6 -> k6x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 8 -> k8x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
@@ -56,7 +53,6 @@ final class SgemmMicroKernels {
             case 4 -> {
                 switch (rows) {
                     case 1 -> k1x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
-                    case 2 -> k2x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 4 -> k4x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 6 -> k6x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     default -> throw noKernel(rows, vectors);
@@ -137,98 +133,6 @@ final class SgemmMicroKernels {
         }
         c0_0.intoArray(c, r0);
         c0_1.intoArray(c, r0 + l);
-    }
-
-    /** 2 rows x 2 vectors of C, 4 accumulators. */
-    static void k2x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
-        final VectorSpecies<Float> s = Lanes.F;
-        final int l = Lanes.N;
-        final int r0 = co;
-        final int r1 = r0 + ldc;
-        FloatVector c0_0, c0_1, c1_0, c1_1;
-        if (mode == VectorSgemm.ZERO) {
-            final FloatVector z = FloatVector.zero(s);
-            c0_0 = z; c0_1 = z;
-            c1_0 = z; c1_1 = z;
-        } else {
-            c0_0 = FloatVector.fromArray(s, c, r0);
-            c0_1 = FloatVector.fromArray(s, c, r0 + l);
-            c1_0 = FloatVector.fromArray(s, c, r1);
-            c1_1 = FloatVector.fromArray(s, c, r1 + l);
-            if (mode == VectorSgemm.SCALE) {
-                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta);
-                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta);
-            }
-        }
-        int ai = ao;
-        int bi = bo;
-        for (int p = 0; p < kc; p++) {
-            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
-            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
-            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
-            c0_0 = a0.fma(b0, c0_0);
-            c0_1 = a0.fma(b1, c0_1);
-            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
-            c1_0 = a1.fma(b0, c1_0);
-            c1_1 = a1.fma(b1, c1_1);
-            ai += 2;
-            bi += 2 * l;
-        }
-        c0_0.intoArray(c, r0);
-        c0_1.intoArray(c, r0 + l);
-        c1_0.intoArray(c, r1);
-        c1_1.intoArray(c, r1 + l);
-    }
-
-    /** 3 rows x 2 vectors of C, 6 accumulators. */
-    static void k3x2(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
-        final VectorSpecies<Float> s = Lanes.F;
-        final int l = Lanes.N;
-        final int r0 = co;
-        final int r1 = r0 + ldc;
-        final int r2 = r1 + ldc;
-        FloatVector c0_0, c0_1, c1_0, c1_1, c2_0, c2_1;
-        if (mode == VectorSgemm.ZERO) {
-            final FloatVector z = FloatVector.zero(s);
-            c0_0 = z; c0_1 = z;
-            c1_0 = z; c1_1 = z;
-            c2_0 = z; c2_1 = z;
-        } else {
-            c0_0 = FloatVector.fromArray(s, c, r0);
-            c0_1 = FloatVector.fromArray(s, c, r0 + l);
-            c1_0 = FloatVector.fromArray(s, c, r1);
-            c1_1 = FloatVector.fromArray(s, c, r1 + l);
-            c2_0 = FloatVector.fromArray(s, c, r2);
-            c2_1 = FloatVector.fromArray(s, c, r2 + l);
-            if (mode == VectorSgemm.SCALE) {
-                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta);
-                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta);
-                c2_0 = c2_0.mul(beta); c2_1 = c2_1.mul(beta);
-            }
-        }
-        int ai = ao;
-        int bi = bo;
-        for (int p = 0; p < kc; p++) {
-            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
-            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
-            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
-            c0_0 = a0.fma(b0, c0_0);
-            c0_1 = a0.fma(b1, c0_1);
-            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
-            c1_0 = a1.fma(b0, c1_0);
-            c1_1 = a1.fma(b1, c1_1);
-            final FloatVector a2 = FloatVector.broadcast(s, a[ai + 2]);
-            c2_0 = a2.fma(b0, c2_0);
-            c2_1 = a2.fma(b1, c2_1);
-            ai += 3;
-            bi += 2 * l;
-        }
-        c0_0.intoArray(c, r0);
-        c0_1.intoArray(c, r0 + l);
-        c1_0.intoArray(c, r1);
-        c1_1.intoArray(c, r1 + l);
-        c2_0.intoArray(c, r2);
-        c2_1.intoArray(c, r2 + l);
     }
 
     /** 4 rows x 2 vectors of C, 8 accumulators. */
@@ -721,54 +625,6 @@ final class SgemmMicroKernels {
         c0_2.intoArray(c, r0 + 2 * l);
     }
 
-    /** 2 rows x 3 vectors of C, 6 accumulators. */
-    static void k2x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
-        final VectorSpecies<Float> s = Lanes.F;
-        final int l = Lanes.N;
-        final int r0 = co;
-        final int r1 = r0 + ldc;
-        FloatVector c0_0, c0_1, c0_2, c1_0, c1_1, c1_2;
-        if (mode == VectorSgemm.ZERO) {
-            final FloatVector z = FloatVector.zero(s);
-            c0_0 = z; c0_1 = z; c0_2 = z;
-            c1_0 = z; c1_1 = z; c1_2 = z;
-        } else {
-            c0_0 = FloatVector.fromArray(s, c, r0);
-            c0_1 = FloatVector.fromArray(s, c, r0 + l);
-            c0_2 = FloatVector.fromArray(s, c, r0 + 2 * l);
-            c1_0 = FloatVector.fromArray(s, c, r1);
-            c1_1 = FloatVector.fromArray(s, c, r1 + l);
-            c1_2 = FloatVector.fromArray(s, c, r1 + 2 * l);
-            if (mode == VectorSgemm.SCALE) {
-                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta); c0_2 = c0_2.mul(beta);
-                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta); c1_2 = c1_2.mul(beta);
-            }
-        }
-        int ai = ao;
-        int bi = bo;
-        for (int p = 0; p < kc; p++) {
-            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
-            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
-            final FloatVector b2 = FloatVector.fromArray(s, b, bi + 2 * l);
-            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
-            c0_0 = a0.fma(b0, c0_0);
-            c0_1 = a0.fma(b1, c0_1);
-            c0_2 = a0.fma(b2, c0_2);
-            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
-            c1_0 = a1.fma(b0, c1_0);
-            c1_1 = a1.fma(b1, c1_1);
-            c1_2 = a1.fma(b2, c1_2);
-            ai += 2;
-            bi += 3 * l;
-        }
-        c0_0.intoArray(c, r0);
-        c0_1.intoArray(c, r0 + l);
-        c0_2.intoArray(c, r0 + 2 * l);
-        c1_0.intoArray(c, r1);
-        c1_1.intoArray(c, r1 + l);
-        c1_2.intoArray(c, r1 + 2 * l);
-    }
-
     /** 4 rows x 3 vectors of C, 12 accumulators. */
     static void k4x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
         final VectorSpecies<Float> s = Lanes.F;
@@ -1106,61 +962,6 @@ final class SgemmMicroKernels {
         c0_1.intoArray(c, r0 + l);
         c0_2.intoArray(c, r0 + 2 * l);
         c0_3.intoArray(c, r0 + 3 * l);
-    }
-
-    /** 2 rows x 4 vectors of C, 8 accumulators. */
-    static void k2x4(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
-        final VectorSpecies<Float> s = Lanes.F;
-        final int l = Lanes.N;
-        final int r0 = co;
-        final int r1 = r0 + ldc;
-        FloatVector c0_0, c0_1, c0_2, c0_3, c1_0, c1_1, c1_2, c1_3;
-        if (mode == VectorSgemm.ZERO) {
-            final FloatVector z = FloatVector.zero(s);
-            c0_0 = z; c0_1 = z; c0_2 = z; c0_3 = z;
-            c1_0 = z; c1_1 = z; c1_2 = z; c1_3 = z;
-        } else {
-            c0_0 = FloatVector.fromArray(s, c, r0);
-            c0_1 = FloatVector.fromArray(s, c, r0 + l);
-            c0_2 = FloatVector.fromArray(s, c, r0 + 2 * l);
-            c0_3 = FloatVector.fromArray(s, c, r0 + 3 * l);
-            c1_0 = FloatVector.fromArray(s, c, r1);
-            c1_1 = FloatVector.fromArray(s, c, r1 + l);
-            c1_2 = FloatVector.fromArray(s, c, r1 + 2 * l);
-            c1_3 = FloatVector.fromArray(s, c, r1 + 3 * l);
-            if (mode == VectorSgemm.SCALE) {
-                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta); c0_2 = c0_2.mul(beta); c0_3 = c0_3.mul(beta);
-                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta); c1_2 = c1_2.mul(beta); c1_3 = c1_3.mul(beta);
-            }
-        }
-        int ai = ao;
-        int bi = bo;
-        for (int p = 0; p < kc; p++) {
-            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
-            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
-            final FloatVector b2 = FloatVector.fromArray(s, b, bi + 2 * l);
-            final FloatVector b3 = FloatVector.fromArray(s, b, bi + 3 * l);
-            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
-            c0_0 = a0.fma(b0, c0_0);
-            c0_1 = a0.fma(b1, c0_1);
-            c0_2 = a0.fma(b2, c0_2);
-            c0_3 = a0.fma(b3, c0_3);
-            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
-            c1_0 = a1.fma(b0, c1_0);
-            c1_1 = a1.fma(b1, c1_1);
-            c1_2 = a1.fma(b2, c1_2);
-            c1_3 = a1.fma(b3, c1_3);
-            ai += 2;
-            bi += 4 * l;
-        }
-        c0_0.intoArray(c, r0);
-        c0_1.intoArray(c, r0 + l);
-        c0_2.intoArray(c, r0 + 2 * l);
-        c0_3.intoArray(c, r0 + 3 * l);
-        c1_0.intoArray(c, r1);
-        c1_1.intoArray(c, r1 + l);
-        c1_2.intoArray(c, r1 + 2 * l);
-        c1_3.intoArray(c, r1 + 3 * l);
     }
 
     /** 4 rows x 4 vectors of C, 16 accumulators. */

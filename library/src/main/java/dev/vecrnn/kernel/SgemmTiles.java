@@ -12,8 +12,10 @@ import java.util.Arrays;
  * <p>Why these: the main tiles the register budgets call for (16 registers: 5x2, which C2 compiles
  * without spills, and for comparison 6x2, BLIS's Haswell shape, and 4x3; 32 registers: 8x2 and
  * 12x2 at 256/512 bits, 8x3 and 6x4 at 128 bits, where a vector holds only 4 floats and a wider
- * panel keeps more FMAs per broadcast) plus small heights for the last rows of a product, so that
- * a tail of r rows wastes at most a few zero rows.
+ * panel keeps more FMAs per broadcast) plus 4 and 1 rows for the last rows of a product. No 2- or
+ * 3-row tiles: their 4 to 9 accumulator chains are too few to hide the FMA latency, so they take
+ * about as long as a 4-row tile, and every extra kernel is one more method that boxes vectors until
+ * C2 compiles it, which for a kernel only tails use comes late.
  */
 final class SgemmTiles {
     private SgemmTiles() {}
@@ -25,9 +27,9 @@ final class SgemmTiles {
     /** Kernel heights (rows) per panel width in vectors, ascending; index = vectors. */
     private static final int[][] HEIGHTS = {
         {}, {},
-        {1, 2, 3, 4, 5, 6, 8, 12},
-        {1, 2, 4, 6, 8},
-        {1, 2, 4, 6},
+        {1, 4, 5, 6, 8, 12},
+        {1, 4, 6, 8},
+        {1, 4, 6},
     };
 
     /**

@@ -150,7 +150,7 @@ class SgemmPlanTest {
         assertThat(p.mainTileRows(7)).isEqualTo(8);
         assertThat(p.tailHeight(5)).isEqualTo(5);
         assertThat(p.tailHeight(11)).isEqualTo(12);
-        assertThat(p.tailHeight(2)).isEqualTo(2);
+        assertThat(p.tailHeight(2)).isEqualTo(4);
         assertThat(p.tailHeight(7)).isEqualTo(8);
         assertThat(p.paddedRows(20, 8)).isEqualTo(16 + 4);
         assertThat(SgemmTiles.tailHeight(4, 5)).isEqualTo(6);
