@@ -334,19 +334,21 @@ class Blas1Test {
             Blas1.columnSums(9, big / 8, ba, 1, big / 8 + 3, by, 3);
         };
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long longBytes = Long.MAX_VALUE;
-        // until C2 has compiled the kernels (they box interpreted), at most 15 s
+        // Until C2 has compiled the kernels they box every vector, and a round of these long calls
+        // takes seconds interpreted: warm up one round at a time until one allocates nothing (at
+        // most 15 s), then measure ten.
         long deadline = System.nanoTime() + 15_000_000_000L;
-        while (longBytes > 0 && System.nanoTime() < deadline) {
-            for (int i = 0; i < 10; i++) {
-                longCalls.run();
-            }
+        long round = Long.MAX_VALUE;
+        while (round > 0 && System.nanoTime() < deadline) {
             long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 10; i++) {
-                longCalls.run();
-            }
-            longBytes = mx.getCurrentThreadAllocatedBytes() - before;
+            longCalls.run();
+            round = mx.getCurrentThreadAllocatedBytes() - before;
         }
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10; i++) {
+            longCalls.run();
+        }
+        long longBytes = mx.getCurrentThreadAllocatedBytes() - before;
         assertThat(longBytes).as("bytes allocated by 10 rounds of the long vector calls").isZero();
         assertThat(sink[0]).isPositive();
     }
