@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Writes the kernels whose bodies differ only in how many accumulators they spell out:
- * {@code SgemmMicroKernels.java} (one method per tile shape of {@link SgemmTiles} and per one-row
- * panel group) and {@code VectorFmaPeak.java} / {@code ScalarFmaPeak.java} (one method per chain
+ * {@code SgemmMicroKernels.java} (the dispatch) and {@code SgemmKernels2V.java} ... (one method per
+ * tile shape of {@link SgemmTiles} and per one-row panel group, one class per panel width) and {@code VectorFmaPeak.java} / {@code ScalarFmaPeak.java} (one method per chain
  * count of {@link KernelSettings#PEAK_CHAINS_ALLOWED}). Every accumulator must be a local of its
  * own, or C2 cannot keep it in a register; a loop over an array of vectors would box them.
  *
@@ -36,9 +36,17 @@ public final class KernelGenerator {
     static Map<String, String> files() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("SgemmMicroKernels.java", sgemmMicroKernels());
+        for (int v = SgemmTiles.MIN_VECTORS; v <= SgemmTiles.MAX_VECTORS; v++) {
+            m.put(kernelClass(v) + ".java", sgemmKernels(v));
+        }
         m.put("VectorFmaPeak.java", vectorFmaPeak());
         m.put("ScalarFmaPeak.java", scalarFmaPeak());
         return m;
+    }
+
+    /** The class holding the kernels of panels of {@code v} vectors. */
+    static String kernelClass(int v) {
+        return "SgemmKernels" + v + "V";
     }
 
     // ------------------------------------------------------------------ SGEMM
@@ -47,16 +55,15 @@ public final class KernelGenerator {
         StringBuilder s = new StringBuilder();
         s.append(HEADER);
         s.append("package dev.vecrnn.kernel;\n\n");
-        s.append("import jdk.incubator.vector.FloatVector;\n");
-        s.append("import jdk.incubator.vector.VectorSpecies;\n\n");
         s.append("""
                 /**
                  * The SGEMM micro-kernels: {@code C[h x w] (+)= Apanel * Bpanel} over {@code kc} steps, with the
                  * accumulators in registers. One method per tile shape ({@code kRxV}: R rows by V vectors) and
                  * per one-row panel group ({@code gemvVxP}: one row by P panels of V vectors, the matrix-vector
-                 * product), each a leaf over arrays and offsets with its accumulators spelled out as locals
-                 * (vectors never cross a method boundary, so nothing boxes) and a plain k loop that C2 unrolls
-                 * itself (a hand-unrolled loop defeated the register allocator).
+                 * product), in one class per panel width ({@code SgemmKernels2V}, ...), each a leaf over arrays
+                 * and offsets with its accumulators spelled out as locals (vectors never cross a method
+                 * boundary, so nothing boxes) and a plain k loop that C2 unrolls itself (a hand-unrolled loop
+                 * defeated the register allocator). This class only dispatches.
                  *
                  * <p>Shared contract: A is a packed micro-panel, {@code h} floats per k step (row r of step p at
                  * {@code a[ao + p*h + r]}, alpha already applied); B is a packed panel of {@code V*lanes} floats
@@ -74,15 +81,26 @@ public final class KernelGenerator {
                 """);
         tileDispatch(s);
         gemvDispatch(s);
-        for (int v = SgemmTiles.MIN_VECTORS; v <= SgemmTiles.MAX_VECTORS; v++) {
-            for (int h : SgemmTiles.heights(v)) {
-                tileKernel(s, h, v);
-            }
+        trimBlankLineBeforeClose(s);
+        s.append("}\n");
+        return s.toString();
+    }
+
+    /** The kernels of panels of {@code v} vectors. */
+    static String sgemmKernels(int v) {
+        StringBuilder s = new StringBuilder();
+        s.append(HEADER);
+        s.append("package dev.vecrnn.kernel;\n\n");
+        s.append("import jdk.incubator.vector.FloatVector;\n");
+        s.append("import jdk.incubator.vector.VectorSpecies;\n\n");
+        s.append("/** The micro-kernels of panels of ").append(v).append(" vectors; contract in {@link SgemmMicroKernels}. */\n");
+        s.append("final class ").append(kernelClass(v)).append(" {\n");
+        s.append("    private ").append(kernelClass(v)).append("() {}\n\n");
+        for (int h : SgemmTiles.heights(v)) {
+            tileKernel(s, h, v);
         }
-        for (int v = SgemmTiles.MIN_VECTORS; v <= SgemmTiles.MAX_VECTORS; v++) {
-            gemvKernel(s, v, SgemmTiles.gemvPanels(v));
-            gemvKernel(s, v, 1);
-        }
+        gemvKernel(s, v, SgemmTiles.gemvPanels(v));
+        gemvKernel(s, v, 1);
         trimBlankLineBeforeClose(s);
         s.append("}\n");
         return s.toString();
@@ -99,8 +117,8 @@ public final class KernelGenerator {
             s.append("            case ").append(v).append(" -> {\n");
             s.append("                switch (rows) {\n");
             for (int h : SgemmTiles.heights(v)) {
-                s.append("                    case ").append(h).append(" -> k").append(h).append('x').append(v)
-                        .append("(a, ao, b, bo, kc, c, co, ldc, mode, beta);\n");
+                s.append("                    case ").append(h).append(" -> ").append(kernelClass(v)).append(".k").append(h)
+                        .append('x').append(v).append("(a, ao, b, bo, kc, c, co, ldc, mode, beta);\n");
             }
             s.append("                    default -> throw noKernel(rows, vectors);\n");
             s.append("                }\n");
@@ -132,9 +150,10 @@ public final class KernelGenerator {
             int p = SgemmTiles.gemvPanels(v);
             s.append("            case ").append(v).append(" -> {\n");
             s.append("                if (panels == 1) {\n");
-            s.append("                    gemv").append(v).append("x1(alpha, x, xo, incX, b, bo, bStride, k, c, co, mode, beta);\n");
+            s.append("                    ").append(kernelClass(v)).append(".gemv").append(v)
+                    .append("x1(alpha, x, xo, incX, b, bo, bStride, k, c, co, mode, beta);\n");
             s.append("                } else if (panels == ").append(p).append(") {\n");
-            s.append("                    gemv").append(v).append('x').append(p)
+            s.append("                    ").append(kernelClass(v)).append(".gemv").append(v).append('x').append(p)
                     .append("(alpha, x, xo, incX, b, bo, bStride, k, c, co, mode, beta);\n");
             s.append("                } else {\n");
             s.append("                    throw noKernel(1, vectors);\n");
