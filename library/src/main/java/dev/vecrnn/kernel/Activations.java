@@ -45,6 +45,7 @@ public final class Activations {
     }
 
     private static void check(float[] x, int offX, float[] y, int offY, int n) {
+        KernelSettings.requireValid();
         Check.nonNegative("n", n);
         Check.vector("x", x, offX, n);
         Check.vector("y", y, offY, n);

@@ -42,6 +42,7 @@ public final class GateKernels {
                                    float[] gx, int offGx, int gsX, float[] gh, int offGh, int gsH, int ldG,
                                    float[] cPrev, int offCPrev, float[] c, int offC, float[] h, int offH, int ldS,
                                    boolean save) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.lstmForward(rows, n, gx, offGx, gsX, gh, offGh, gsH, ldG,
                     cPrev, offCPrev, c, offC, h, offH, ldS, save);
@@ -62,6 +63,7 @@ public final class GateKernels {
                                     float[] act, int offAct, float[] dG, int offDG, int gs, int ldG,
                                     float[] cPrev, int offCPrev, float[] c, int offC,
                                     float[] dout, int offDout, float[] dh, int offDh, float[] dc, int offDc, int ldS) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.lstmBackward(rows, n, act, offAct, dG, offDG, gs, ldG, cPrev, offCPrev, c, offC,
                     dout, offDout, dh, offDh, dc, offDc, ldS);
@@ -81,6 +83,7 @@ public final class GateKernels {
                                   float[] bhn, int offBhn,
                                   float[] hPrev, int offHPrev, float[] h, int offH, float[] hn, int offHn, int ldS,
                                   boolean save) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.gruForward(rows, n, gx, offGx, gsX, gh, offGh, gsH, ldG, bhn, offBhn,
                     hPrev, offHPrev, h, offH, hn, offHn, ldS, save);
@@ -101,6 +104,7 @@ public final class GateKernels {
                                    float[] act, int offAct, float[] dG, int offDG, int gs, int ldG,
                                    float[] hn, int offHn, float[] hPrev, int offHPrev,
                                    float[] dout, int offDout, float[] dh, int offDh, float[] dnx, int offDnx, int ldS) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.gruBackward(rows, n, act, offAct, dG, offDG, gs, ldG, hn, offHn, hPrev, offHPrev,
                     dout, offDout, dh, offDh, dnx, offDnx, ldS);
@@ -113,6 +117,7 @@ public final class GateKernels {
     /** Vanilla RNN forward with tanh: {@code h = tanh(gx + gh)} (one gate). */
     public static void rnnTanhForward(int rows, int n, float[] gx, int offGx, float[] gh, int offGh, int ldG,
                                       float[] h, int offH, int ldS) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.rnnTanhForward(rows, n, gx, offGx, gh, offGh, ldG, h, offH, ldS);
         } else {
@@ -123,6 +128,7 @@ public final class GateKernels {
     /** Vanilla RNN forward with relu: {@code h = max(gx + gh, 0)} (one gate). */
     public static void rnnReluForward(int rows, int n, float[] gx, int offGx, float[] gh, int offGh, int ldG,
                                       float[] h, int offH, int ldS) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.rnnReluForward(rows, n, gx, offGx, gh, offGh, ldG, h, offH, ldS);
         } else {
@@ -136,6 +142,7 @@ public final class GateKernels {
      */
     public static void rnnTanhBackward(int rows, int n, float[] h, int offH, float[] dout, int offDout,
                                        float[] dh, int offDh, float[] dG, int offDG, int ldS) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.rnnTanhBackward(rows, n, h, offH, dout, offDout, dh, offDh, dG, offDG, ldS);
         } else {
@@ -146,6 +153,7 @@ public final class GateKernels {
     /** Vanilla relu RNN backward of one step: {@code dG = h > 0 ? dout + dh : 0}. */
     public static void rnnReluBackward(int rows, int n, float[] h, int offH, float[] dout, int offDout,
                                        float[] dh, int offDh, float[] dG, int offDG, int ldS) {
+        KernelSettings.requireValid();
         if (VectorSupport.ENABLED) {
             VectorGateKernels.rnnReluBackward(rows, n, h, offH, dout, offDout, dh, offDh, dG, offDG, ldS);
         } else {

@@ -2,7 +2,9 @@ package dev.vecrnn.kernel;
 
 /**
  * Matrix-vector products {@code y = alpha*W*x + beta*y}, the whole work of a batch-1 recurrent
- * step. Dispatches to {@link VectorMatVec} or, on the scalar path, to {@link ScalarMatVec}.
+ * step. Dispatches to the vector kernels ({@link VectorSgemm#gemv} for the packed form, the same
+ * one-row kernel the GEMM uses; {@link VectorMatVec} for the row-major form) or, on the scalar
+ * path, to {@link ScalarMatVec}.
  *
  * <p>Two forms:
  * <ul>
@@ -12,7 +14,8 @@ package dev.vecrnn.kernel;
  *   {@code beta*y[j]}, then {@code y[j] = fma(alpha*x[p], B[p][j], y[j])} for p = 0..k-1 in order.
  *   So it is <b>bitwise identical</b> to the GEMM (and to the scalar path), which is what lets a
  *   step-by-step stream reproduce a full-sequence pass exactly. Vectorised across outputs: the
- *   weights stream through once, column panel by column panel, with eight accumulator chains.
+ *   weights stream through once, several column panels at a time, with about eight accumulator
+ *   chains.
  *   <li>{@link #rowMajor}: W row-major ({@code n x k}, leading dimension {@code ldw}), vectorised
  *   along k (dot products). Its sums are split across lanes, so it is not bitwise equal to the
  *   packed form or to the scalar path; each result is within {@code k} float roundings of
@@ -32,6 +35,7 @@ public final class MatVec {
      * @throws IllegalArgumentException if an array is null or too short, or y overlaps x
      */
     public static void packed(float alpha, float[] x, int offX, PackedMatrix b, float beta, float[] y, int offY) {
+        KernelSettings.requireValid();
         if (b == null) {
             throw new IllegalArgumentException("B (packed) is null");
         }
@@ -51,6 +55,7 @@ public final class MatVec {
      */
     public static void packed(float alpha, float[] x, int offX, PackedMatrix b, int n0, int n1,
                               float beta, float[] y, int offY) {
+        KernelSettings.requireValid();
         if (b == null) {
             throw new IllegalArgumentException("B (packed) is null");
         }
@@ -73,7 +78,7 @@ public final class MatVec {
         if (!readsX) {
             scale(n1 - n0, beta, y, offY + n0);
         } else if (VectorSupport.ENABLED) {
-            VectorMatVec.packed(alpha, x, offX, b, n0, n1, beta, y, offY);
+            VectorSgemm.gemv(alpha, x, offX, 1, b, n0, n1, beta, y, offY);
         } else {
             ScalarMatVec.packed(alpha, x, offX, b, n0, n1, beta, y, offY);
         }
@@ -88,6 +93,7 @@ public final class MatVec {
      */
     public static void rowMajor(int n, int k, float alpha, float[] w, int offW, int ldw,
                                 float[] x, int offX, float beta, float[] y, int offY) {
+        KernelSettings.requireValid();
         Check.nonNegative("n", n);
         Check.nonNegative("k", k);
         boolean reads = alpha != 0f && k > 0;

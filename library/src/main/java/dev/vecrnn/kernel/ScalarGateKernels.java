@@ -2,9 +2,12 @@ package dev.vecrnn.kernel;
 
 /**
  * Scalar twins of the fused gate kernels in {@link GateKernels} (same signatures, same layouts;
- * see there for the meaning of every argument). Activations come from {@link ScalarActivations}
- * (computed in double, rounded once), so these are also the accuracy reference for the vector
- * kernels.
+ * see there for the meaning of every argument): per element the operations of the vector kernels
+ * ({@link VectorGateKernels}) in the same order, with the activations of {@link ScalarActivations},
+ * so every output has exactly the bits of the vector path at any width. The scalar path
+ * ({@code -Dvecrnn.vectorBits=0}, or no {@code jdk.incubator.vector}), and the vector kernels' tails.
+ * Like them, the forward kernels write the activated gates to {@code gx} with {@code save} and
+ * otherwise to the scratch {@code gh} tile.
  *
  * <p>Stored states and gradients are flushed to zero below the float normal range ({@link #ftz}):
  * a cell state that decays by a forget factor every step would otherwise become denormal after
@@ -40,6 +43,11 @@ public final class ScalarGateKernels {
                     gx[x + gsX + j] = f;
                     gx[x + 2 * gsX + j] = g;
                     gx[x + 3 * gsX + j] = o;
+                } else {
+                    gh[y + j] = i;
+                    gh[y + gsH + j] = f;
+                    gh[y + 2 * gsH + j] = g;
+                    gh[y + 3 * gsH + j] = o;
                 }
             }
         }
@@ -91,6 +99,9 @@ public final class ScalarGateKernels {
                     gx[x + gsX + j] = z;
                     gx[x + 2 * gsX + j] = nn;
                     hn[offHn + s + j] = hnj;
+                } else {
+                    gh[y + j] = rg;
+                    gh[y + gsH + j] = z;
                 }
             }
         }
@@ -128,7 +139,7 @@ public final class ScalarGateKernels {
             int y = offGh + r * ldG;
             int s = offH + r * ldS;
             for (int j = 0; j < n; j++) {
-                h[s + j] = ftz(ScalarActivations.tanh(gx[x + j] + gh[y + j]));
+                h[s + j] = ScalarActivations.tanh(gx[x + j] + gh[y + j]); // never denormal: no flush (it would turn -0 into +0)
             }
         }
     }

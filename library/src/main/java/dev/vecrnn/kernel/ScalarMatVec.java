@@ -2,7 +2,7 @@ package dev.vecrnn.kernel;
 
 /**
  * Scalar twins of {@link MatVec}'s kernels (same signatures; arguments validated by the facade).
- * {@link #packed} gives bitwise the results of {@link VectorMatVec#packed} and of
+ * {@link #packed} gives bitwise the results of {@link VectorSgemm#gemv} and of
  * {@link Sgemm#sgemmPacked}; {@link #rowMajor} sums each dot product in index order.
  */
 final class ScalarMatVec {

@@ -28,6 +28,7 @@ public final class Sgemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int offA, int lda, float[] b, int offB, int ldb,
                              float beta, float[] c, int offC, int ldc) {
+        KernelSettings.requireValid();
         checkArgs(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, c, offC, ldc);
         kernel(transA, transB, m, 0, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
     }
@@ -39,6 +40,7 @@ public final class Sgemm {
     public static void sgemm(ThreadTeam team, boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int offA, int lda, float[] b, int offB, int ldb,
                              float beta, float[] c, int offC, int ldc) {
+        KernelSettings.requireValid();
         if (team == null) {
             throw new IllegalArgumentException("team is null");
         }
@@ -57,12 +59,13 @@ public final class Sgemm {
 
     /** Packs {@code op(B)} ({@code k x n}) into a new {@link PackedMatrix}. */
     public static PackedMatrix packB(boolean transB, int k, int n, float[] b, int offB, int ldb) {
+        KernelSettings.requireValid();
         Check.nonNegative("k", k);
         Check.nonNegative("n", n);
         checkB(transB, k, n, b, offB, ldb);
         PackedMatrix p;
         if (VectorSupport.ENABLED) {
-            p = VectorSgemm.newPacked(k, n);
+            p = VectorSgemm.newPacked(VectorSgemm.DEFAULT, k, n);
         } else {
             if ((long) k * n > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("B too large to pack: " + k + "x" + n);
@@ -75,6 +78,7 @@ public final class Sgemm {
 
     /** Packs {@code op(B)} into an existing packed matrix of the same {@code k x n}, allocating nothing. */
     public static void repackB(PackedMatrix into, boolean transB, int k, int n, float[] b, int offB, int ldb) {
+        KernelSettings.requireValid();
         if (into == null) {
             throw new IllegalArgumentException("into is null");
         }
@@ -104,6 +108,7 @@ public final class Sgemm {
      */
     public static void sgemmPacked(boolean transA, int m, float alpha, float[] a, int offA, int lda,
                                    PackedMatrix b, int n0, int n1, float beta, float[] c, int offC, int ldc) {
+        KernelSettings.requireValid();
         checkPacked(transA, m, alpha, a, offA, lda, b, n0, n1, c, offC, ldc);
         packedKernel(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
     }
@@ -111,6 +116,7 @@ public final class Sgemm {
     /** {@code C = alpha*op(A)*B + beta*C} with a pre-packed B, split over {@code team}. */
     public static void sgemmPacked(ThreadTeam team, boolean transA, int m, float alpha, float[] a, int offA, int lda,
                                    PackedMatrix b, float beta, float[] c, int offC, int ldc) {
+        KernelSettings.requireValid();
         if (team == null) {
             throw new IllegalArgumentException("team is null");
         }
@@ -239,12 +245,12 @@ public final class Sgemm {
         }
     }
 
-    /** Rows per team share when splitting by rows: a multiple of every tile height (4, 6, 8, 12). */
+    /** Rows per team share when splitting by rows: a multiple of every tile height ({@link SgemmTiles}). */
     private static final int ROW_GRANULE = 24;
 
     /** Column split granule: the vector kernel's panel width, or 16 on the scalar path. */
     private static int columnGranule() {
-        return VectorSupport.ENABLED ? 2 * VectorSupport.FLOAT_LANES : 16;
+        return VectorSupport.ENABLED ? VectorSgemm.DEFAULT.nr() : 16;
     }
 
     /** Split by columns unless there are too few column panels to go round and rows would do better. */
@@ -258,7 +264,8 @@ public final class Sgemm {
                                float[] a, int offA, int lda, float[] b, int offB, int ldb,
                                float beta, float[] c, int offC, int ldc) {
         if (VectorSupport.ENABLED) {
-            VectorSgemm.sgemm(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+            VectorSgemm.sgemm(VectorSgemm.DEFAULT, transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb,
+                    beta, c, offC, ldc);
         } else {
             ScalarSgemm.sgemm(transA, transB, m, n0, n1, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
         }
@@ -267,7 +274,7 @@ public final class Sgemm {
     private static void packedKernel(boolean transA, int m, float alpha, float[] a, int offA, int lda,
                                      PackedMatrix b, int n0, int n1, float beta, float[] c, int offC, int ldc) {
         if (VectorSupport.ENABLED) {
-            VectorSgemm.sgemmPacked(transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
+            VectorSgemm.sgemmPacked(VectorSgemm.DEFAULT, transA, m, alpha, a, offA, lda, b, n0, n1, beta, c, offC, ldc);
         } else {
             ScalarSgemm.sgemm(transA, false, m, n0, n1, b.k, alpha, a, offA, lda, b.data, 0, b.n,
                     beta, c, offC, ldc);

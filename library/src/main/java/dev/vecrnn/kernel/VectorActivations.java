@@ -1,5 +1,28 @@
 package dev.vecrnn.kernel;
 
+import static dev.vecrnn.kernel.ScalarActivations.E1;
+import static dev.vecrnn.kernel.ScalarActivations.E2;
+import static dev.vecrnn.kernel.ScalarActivations.E3;
+import static dev.vecrnn.kernel.ScalarActivations.E4;
+import static dev.vecrnn.kernel.ScalarActivations.E5;
+import static dev.vecrnn.kernel.ScalarActivations.EXP_MAX_ARG;
+import static dev.vecrnn.kernel.ScalarActivations.EXP_MIN_ARG;
+import static dev.vecrnn.kernel.ScalarActivations.LN2_HI;
+import static dev.vecrnn.kernel.ScalarActivations.LN2_LO;
+import static dev.vecrnn.kernel.ScalarActivations.LOG2E;
+import static dev.vecrnn.kernel.ScalarActivations.P1;
+import static dev.vecrnn.kernel.ScalarActivations.P2;
+import static dev.vecrnn.kernel.ScalarActivations.P3;
+import static dev.vecrnn.kernel.ScalarActivations.P4;
+import static dev.vecrnn.kernel.ScalarActivations.Q1;
+import static dev.vecrnn.kernel.ScalarActivations.Q2;
+import static dev.vecrnn.kernel.ScalarActivations.Q3;
+import static dev.vecrnn.kernel.ScalarActivations.Q4;
+import static dev.vecrnn.kernel.ScalarActivations.SHIFTER;
+import static dev.vecrnn.kernel.ScalarActivations.SIGMOID_MAX_ARG;
+import static dev.vecrnn.kernel.ScalarActivations.SIGMOID_MIN_ARG;
+import static dev.vecrnn.kernel.ScalarActivations.SIGN_BIT;
+import static dev.vecrnn.kernel.ScalarActivations.TANH_CLAMP;
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LT;
@@ -11,12 +34,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The one definition of exp, sigmoid and tanh on the vector path: the array kernels behind
- * {@link Activations}, the leaf loops {@link #sigmoidOfSum} and {@link #tanhOfSum} that the fused
- * gate kernels ({@link VectorGateKernels}) run, and their scalar mirrors {@link #exp(float)},
- * {@link #sigmoid(float)}, {@link #tanh(float)} that compute every tail. Only used when
+ * {@link Activations} and the leaf loops {@link #sigmoidOfSum} and {@link #tanhOfSum} that the
+ * fused gate kernels ({@link VectorGateKernels}) run. Their constants and scalar mirrors
+ * ({@link ScalarActivations#exp(float)}, {@link ScalarActivations#sigmoid(float)},
+ * {@link ScalarActivations#tanh(float)}) live in {@link ScalarActivations}, which computes every
+ * tail and is the scalar path, bitwise equal to these at every width. Only used when
  * {@link VectorSupport#ENABLED}; arguments are validated by the callers ({@link Activations}, the
- * layers for {@link GateKernels}). {@link ScalarActivations} (double precision, rounded once) is
- * the scalar path and the accuracy reference; it is not a mirror of these.
+ * layers for {@link GateKernels}). The tests measure both against double-precision {@code Math}.
  *
  * <h2>Which implementation, and why</h2>
  * All three are our own polynomial/rational code, not {@code lanewise(VectorOperators.EXP/TANH)}.
@@ -81,7 +105,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Why leaf loops and no per-vector helpers</h2>
  * A method that takes or returns a {@link FloatVector} is only free when C2 inlines it; left out of
- * line it boxes the argument and the result (VECTOR-NOTES pitfall 1: several times slower, about
+ * line it boxes the argument and the result (several times slower, about
  * 200 bytes per vector). C2 stops inlining ordinary methods once the compilation has created more
  * than {@code NodeCountInliningCutoff} = 18000 IR nodes, and every Vector API call expands to
  * hundreds of nodes while parsing: measured with {@code -XX:+LogCompilation}, a loop around one
@@ -97,44 +121,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorActivations {
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int N = F.length();
-
-    // exp: n = round(x*log2(e)) via the 1.5*2^23 shifter (its low mantissa bits then hold n);
-    // ln2 split so that n*LN2_HI has trailing zeros and x - n*LN2_HI is exact.
-    private static final float LOG2E = 1.44269504f;
-    private static final float SHIFTER = 12582912f;
-    private static final float LN2_HI = 0.693145751953125f;
-    private static final float LN2_LO = 1.42860682e-6f;
-    // e^r ~ 1 + r*(E1 + r*(E2 + r*(E3 + r*(E4 + r*E5)))) on |r| <= ln2/2 (minimax, relative error 6.4e-8).
-    private static final float E1 = 9.99999642e-1f;
-    private static final float E2 = 4.99991983e-1f;
-    private static final float E3 = 1.66675851e-1f;
-    private static final float E4 = 4.18960229e-2f;
-    private static final float E5 = 8.30100756e-3f;
-    /** Smallest float whose exp is a normal float: -126*ln2 rounded up. */
-    static final float EXP_MIN_ARG = -87.33654f;
-    /** Largest float whose exp is finite. */
-    static final float EXP_MAX_ARG = 88.72283f;
-
-    /**
-     * Below this sigmoid is under 1.19e-38 and is returned as 0; kept a little above -126*ln2 so
-     * that rounding just above the threshold can never produce a denormal.
-     */
-    static final float SIGMOID_MIN_ARG = -87.33f;
-    /** Above this sigmoid rounds to exactly 1; clamping here keeps exp(-x) in the normal range. */
-    private static final float SIGMOID_MAX_ARG = 20f;
-
-    // tanh(x) ~ x*P(x^2)/Q(x^2) on [0, 9] (minimax of the relative error, 2.1e-8).
-    /** End of the fit; tanh(9) = 1 - 3e-8, and R(9) computes to 1 or just above, clamped to 1. */
-    static final float TANH_CLAMP = 9f;
-    private static final float P1 = 1.33839801e-1f;
-    private static final float P2 = 3.49899661e-3f;
-    private static final float P3 = 2.06612713e-5f;
-    private static final float P4 = 1.34198332e-8f;
-    private static final float Q1 = 4.67173010e-1f;
-    private static final float Q2 = 2.58902088e-2f;
-    private static final float Q3 = 3.29103903e-4f;
-    private static final float Q4 = 7.80473386e-7f;
-    private static final int SIGN_BIT = 0x80000000;
 
     private VectorActivations() {}
 
@@ -161,7 +147,7 @@ final class VectorActivations {
                     .intoArray(y, offY + i);
         }
         for (; i < n; i++) {
-            y[offY + i] = exp(x[offX + i]);
+            y[offY + i] = ScalarActivations.exp(x[offX + i]);
         }
     }
 
@@ -202,7 +188,7 @@ final class VectorActivations {
                     .intoArray(out, offOut + j);
         }
         for (; j < n; j++) {
-            out[offOut + j] = sigmoid(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
+            out[offOut + j] = ScalarActivations.sigmoid(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
         }
     }
 
@@ -233,74 +219,7 @@ final class VectorActivations {
                     .intoArray(out, offOut + j);
         }
         for (; j < n; j++) {
-            out[offOut + j] = tanh(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
+            out[offOut + j] = ScalarActivations.tanh(b == null ? a[offA + j] : a[offA + j] + b[offB + j]);
         }
-    }
-
-    // ------------------------------------------------------------------------------------
-    // scalar mirrors: the vector formulas above, operation for operation, for the tails
-
-    /** exp(x) with exactly the bits a vector lane of {@link #exp(float[], int, float[], int, int)} gives. */
-    static float exp(float x) {
-        if (x != x) {
-            return x;
-        }
-        if (x < EXP_MIN_ARG) {
-            return 0f;
-        }
-        if (x > EXP_MAX_ARG) {
-            return Float.POSITIVE_INFINITY;
-        }
-        float k = Math.fma(x, LOG2E, SHIFTER);
-        float nf = k - SHIFTER;
-        float r = Math.fma(nf, -LN2_HI, x);
-        r = Math.fma(nf, -LN2_LO, r);
-        float p = Math.fma(r, E5, E4);
-        p = Math.fma(p, r, E3);
-        p = Math.fma(p, r, E2);
-        p = Math.fma(p, r, E1);
-        p = Math.fma(p, r, 1f);
-        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(k) << 23));
-    }
-
-    /** sigmoid(x) with exactly the bits a vector lane of {@link #sigmoidOfSum} gives. */
-    static float sigmoid(float x) {
-        if (x != x) {
-            return x;
-        }
-        if (x < SIGMOID_MIN_ARG) {
-            return 0f;
-        }
-        float c = x > SIGMOID_MAX_ARG ? SIGMOID_MAX_ARG : x;
-        float k = Math.fma(c, -LOG2E, SHIFTER);
-        float nf = k - SHIFTER;
-        float t = Math.fma(nf, LN2_HI, c);
-        t = Math.fma(nf, LN2_LO, t);
-        float p = Math.fma(t, -E5, E4);
-        p = Math.fma(p, t, -E3);
-        p = Math.fma(p, t, E2);
-        p = Math.fma(p, t, -E1);
-        p = Math.fma(p, t, 1f);
-        float e = Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(k) << 23));
-        return 1f / (e + 1f);
-    }
-
-    /** tanh(x) with exactly the bits a vector lane of {@link #tanhOfSum} gives. */
-    static float tanh(float x) {
-        float abs = Math.abs(x);
-        float c = abs > TANH_CLAMP ? TANH_CLAMP : abs;
-        float s = c * c;
-        float p = Math.fma(s, P4, P3);
-        p = Math.fma(p, s, P2);
-        p = Math.fma(p, s, P1);
-        p = Math.fma(p, s, 1f);
-        float q = Math.fma(s, Q4, Q3);
-        q = Math.fma(q, s, Q2);
-        q = Math.fma(q, s, Q1);
-        q = Math.fma(q, s, 1f);
-        float t = c * p / q;
-        t = t > 1f ? 1f : t;
-        t = abs < Float.MIN_NORMAL ? 0f : t;
-        return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(x) & SIGN_BIT));
     }
 }

@@ -9,9 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API BLAS-1 kernels ({@link Lanes#F} species) behind {@link Blas1}; arguments are validated
- * there. axpy, scale and columnSums give results bitwise identical to {@link ScalarBlas1} (same
- * operations per element, same order); sumSquares differs from it only in the order of its
- * double-precision additions.
+ * there. All four give results bitwise identical to {@link ScalarBlas1}: the same operations per
+ * element in the same order (for sumSquares, the same 16 partial sums).
  */
 final class VectorBlas1 {
     private static final VectorSpecies<Float> F = Lanes.F;
@@ -48,39 +47,79 @@ final class VectorBlas1 {
     }
 
     /**
-     * {@code sum x[i]^2} in double: each float is widened, squared exactly and added to one of four
-     * double vector accumulators (four, so that consecutive FMAs do not wait on each other). The
-     * lanes are then added one by one in lane order, not with {@code reduceLanes}, whose
-     * floating-point order is unspecified and may differ between compiled and interpreted code.
-     * So the result is a deterministic function of the data, n and the vector width. With L double
-     * lanes all terms are non-negative and every path adds at most {@code n/(4L) + 2L + 3} of them,
-     * so the relative error is below {@code (n/(4L) + 2L + 3) * 2^-53}; it cannot overflow (a float
-     * squared is at most 1.2e77).
+     * {@code sum x[i]^2} in double, bitwise equal to {@link ScalarBlas1#sumSquares} at every width:
+     * each block of 16 floats is widened into {@code 16/L} double vectors of L lanes (2, 4 or 8) that
+     * accumulate with one fused multiply-add (exact square, one rounding), so lane l of accumulator
+     * a holds partial sum {@code a*L + l}; the sixteen are then added in order, lane by lane (not
+     * with {@code reduceLanes}, whose order is unspecified), then the tail. Deterministic for given
+     * data and n, and the same at every width. All terms are non-negative and every path adds at
+     * most {@code n/16 + 16 + 15} of them, so the relative error is below
+     * {@code (n/16 + 31) * 2^-53}; it cannot overflow (a float squared is at most 1.2e77).
      */
     static double sumSquares(int n, float[] x, int offX) {
+        final int accumulators = ScalarBlas1.PARTIAL_SUMS / H; // 2, 4 or 8, a constant: the ifs fold away
         DoubleVector s0 = DoubleVector.zero(D);
-        DoubleVector s1 = DoubleVector.zero(D);
-        DoubleVector s2 = DoubleVector.zero(D);
-        DoubleVector s3 = DoubleVector.zero(D);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        DoubleVector s4 = s0;
+        DoubleVector s5 = s0;
+        DoubleVector s6 = s0;
+        DoubleVector s7 = s0;
         int i = 0;
-        for (int bound = n - 4 * H; i <= bound; i += 4 * H) {
-            DoubleVector v0 = (DoubleVector) FloatVector.fromArray(F_HALF, x, offX + i).convertShape(F2D, D, 0);
-            DoubleVector v1 = (DoubleVector) FloatVector.fromArray(F_HALF, x, offX + i + H).convertShape(F2D, D, 0);
-            DoubleVector v2 = (DoubleVector) FloatVector.fromArray(F_HALF, x, offX + i + 2 * H).convertShape(F2D, D, 0);
-            DoubleVector v3 = (DoubleVector) FloatVector.fromArray(F_HALF, x, offX + i + 3 * H).convertShape(F2D, D, 0);
+        for (; i + ScalarBlas1.PARTIAL_SUMS <= n; i += ScalarBlas1.PARTIAL_SUMS) {
+            int o = offX + i;
+            DoubleVector v0 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o).convertShape(F2D, D, 0);
+            DoubleVector v1 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + H).convertShape(F2D, D, 0);
             s0 = v0.fma(v0, s0);
             s1 = v1.fma(v1, s1);
-            s2 = v2.fma(v2, s2);
-            s3 = v3.fma(v3, s3);
+            if (accumulators > 2) {
+                DoubleVector v2 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + 2 * H).convertShape(F2D, D, 0);
+                DoubleVector v3 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + 3 * H).convertShape(F2D, D, 0);
+                s2 = v2.fma(v2, s2);
+                s3 = v3.fma(v3, s3);
+            }
+            if (accumulators > 4) {
+                DoubleVector v4 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + 4 * H).convertShape(F2D, D, 0);
+                DoubleVector v5 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + 5 * H).convertShape(F2D, D, 0);
+                DoubleVector v6 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + 6 * H).convertShape(F2D, D, 0);
+                DoubleVector v7 = (DoubleVector) FloatVector.fromArray(F_HALF, x, o + 7 * H).convertShape(F2D, D, 0);
+                s4 = v4.fma(v4, s4);
+                s5 = v5.fma(v5, s5);
+                s6 = v6.fma(v6, s6);
+                s7 = v7.fma(v7, s7);
+            }
         }
-        for (int bound = n - H; i <= bound; i += H) {
-            DoubleVector v = (DoubleVector) FloatVector.fromArray(F_HALF, x, offX + i).convertShape(F2D, D, 0);
-            s0 = v.fma(v, s0);
-        }
-        DoubleVector all = s0.add(s1).add(s2.add(s3));
+        // partial sums 0..15 in order: accumulator by accumulator, lane by lane (H is a constant,
+        // so C2 unrolls these loops and every lane index is constant)
         double s = 0;
         for (int k = 0; k < H; k++) {
-            s += all.lane(k);
+            s += s0.lane(k);
+        }
+        for (int k = 0; k < H; k++) {
+            s += s1.lane(k);
+        }
+        if (accumulators > 2) {
+            for (int k = 0; k < H; k++) {
+                s += s2.lane(k);
+            }
+            for (int k = 0; k < H; k++) {
+                s += s3.lane(k);
+            }
+        }
+        if (accumulators > 4) {
+            for (int k = 0; k < H; k++) {
+                s += s4.lane(k);
+            }
+            for (int k = 0; k < H; k++) {
+                s += s5.lane(k);
+            }
+            for (int k = 0; k < H; k++) {
+                s += s6.lane(k);
+            }
+            for (int k = 0; k < H; k++) {
+                s += s7.lane(k);
+            }
         }
         for (; i < n; i++) {
             double v = x[offX + i];

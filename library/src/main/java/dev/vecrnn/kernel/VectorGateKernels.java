@@ -36,10 +36,6 @@ final class VectorGateKernels {
 
     private VectorGateKernels() {}
 
-    private static float ftz(float x) {
-        return Math.abs(x) < TINY ? 0f : x;
-    }
-
     // ------------------------------------------------------------------------------------
     // forward
 
@@ -126,7 +122,7 @@ final class VectorGateKernels {
             cn.blend(zero, cn.abs().lt(TINY)).intoArray(c, offC + j);
         }
         for (; j < n; j++) {
-            c[offC + j] = ftz(act[a + gs + j] * cPrev[offCPrev + j] + act[a + j] * act[a + 2 * gs + j]);
+            c[offC + j] = ScalarGateKernels.ftz(act[a + gs + j] * cPrev[offCPrev + j] + act[a + j] * act[a + 2 * gs + j]);
         }
         // h = o * tanh(c): tanh into h, then scale by o (small loops, one transcendental each)
         VectorActivations.tanhOfSum(n, c, offC, null, 0, h, offH);
@@ -136,7 +132,7 @@ final class VectorGateKernels {
             hv.blend(zero, hv.abs().lt(TINY)).intoArray(h, offH + j);
         }
         for (; j < n; j++) {
-            h[offH + j] = ftz(act[a + 3 * gs + j] * h[offH + j]);
+            h[offH + j] = ScalarGateKernels.ftz(act[a + 3 * gs + j] * h[offH + j]);
         }
     }
 
@@ -182,7 +178,7 @@ final class VectorGateKernels {
         }
         for (; j < n; j++) {
             float nv = h[offH + j];
-            h[offH + j] = ftz(nv + act[a + gs + j] * (hPrev[offHPrev + j] - nv));
+            h[offH + j] = ScalarGateKernels.ftz(nv + act[a + gs + j] * (hPrev[offHPrev + j] - nv));
             if (save) {
                 gx[offGxn + j] = nv;
             }
@@ -242,11 +238,11 @@ final class VectorGateKernels {
             float tc = dG[d + 3 * gs + j];
             float dhT = dout[offDout + j] + dh[offDh + j];
             float dcT = dc[offDc + j] + dhT * o * (1f - tc * tc);
-            dG[d + j] = ftz(dcT * g * i * (1f - i));
-            dG[d + gs + j] = ftz(dcT * cPrev[offCPrev + j] * f * (1f - f));
-            dG[d + 2 * gs + j] = ftz(dcT * i * (1f - g * g));
-            dG[d + 3 * gs + j] = ftz(dhT * tc * o * (1f - o));
-            dc[offDc + j] = ftz(dcT * f);
+            dG[d + j] = ScalarGateKernels.ftz(dcT * g * i * (1f - i));
+            dG[d + gs + j] = ScalarGateKernels.ftz(dcT * cPrev[offCPrev + j] * f * (1f - f));
+            dG[d + 2 * gs + j] = ScalarGateKernels.ftz(dcT * i * (1f - g * g));
+            dG[d + 3 * gs + j] = ScalarGateKernels.ftz(dhT * tc * o * (1f - o));
+            dc[offDc + j] = ScalarGateKernels.ftz(dcT * f);
         }
     }
 

@@ -8,16 +8,18 @@ import java.util.Locale;
  *
  * <p>The switch is the system property {@code vecrnn.vectorBits}: {@code 0} forces the scalar
  * path, {@code 128}, {@code 256} or {@code 512} pick that vector width (capped at what the CPU
- * and JVM support), unset means the JVM's preferred width. If {@code jdk.incubator.vector} is
- * not readable (the JVM was started without {@code --add-modules jdk.incubator.vector}) the scalar
- * path runs and one warning says how to fix it; nothing crashes.
+ * and JVM support), unset means the JVM's preferred width. Any other value makes every kernel
+ * entry point (and {@link #describe()}) throw an {@link IllegalArgumentException} naming the
+ * property, the value and the allowed values. If {@code jdk.incubator.vector} is not readable (the
+ * JVM was started without {@code --add-modules jdk.incubator.vector}) the scalar path runs and one
+ * warning says how to fix it; nothing crashes.
  *
  * <p>The decision is a {@code static final} constant so that the JIT folds every dispatch branch
  * away: there is no per-call cost for having two paths.
  */
 public final class VectorSupport {
     /** Name of the system property that selects the vector width. */
-    public static final String BITS_PROPERTY = "vecrnn.vectorBits";
+    public static final String BITS_PROPERTY = KernelSettings.VECTOR_BITS;
 
     /** Whether the jdk.incubator.vector module is readable in this JVM. */
     public static final boolean MODULE_PRESENT;
@@ -32,7 +34,9 @@ public final class VectorSupport {
 
     static {
         MODULE_PRESENT = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        String requested = System.getProperty(BITS_PROPERTY, "").trim();
+        // An invalid value is reported by KernelSettings.requireValid() at the first kernel call;
+        // until then (and for class initialisation, which must not fail) it counts as unset.
+        Integer asked = KernelSettings.CURRENT.vectorBits;
         int bits;
         String note = "";
         if (!MODULE_PRESENT) {
@@ -42,20 +46,9 @@ public final class VectorSupport {
             System.err.println("WARNING: vecrnn: " + note);
         } else {
             int preferred = Lanes.Preferred.bits(); // not Lanes.preferredBits(): that would initialise Lanes.F now
-            if (requested.isEmpty()) {
+            if (asked == null) {
                 bits = preferred;
             } else {
-                int asked;
-                try {
-                    asked = Integer.parseInt(requested);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(BITS_PROPERTY + " must be 0, 128, 256 or 512, got '"
-                            + requested + "'");
-                }
-                if (asked != 0 && asked != 128 && asked != 256 && asked != 512) {
-                    throw new IllegalArgumentException(BITS_PROPERTY + " must be 0, 128, 256 or 512, got "
-                            + asked);
-                }
                 bits = Math.min(asked, preferred);
                 if (bits != asked) {
                     note = String.format(Locale.ROOT,
@@ -71,8 +64,13 @@ public final class VectorSupport {
 
     private VectorSupport() {}
 
-    /** A one-line description such as {@code "512-bit (16 floats)"} or {@code "scalar"}. */
+    /**
+     * A one-line description such as {@code "512-bit (16 floats)"} or {@code "scalar"}.
+     *
+     * @throws IllegalArgumentException if a {@code vecrnn.*} kernel property has an invalid value
+     */
     public static String describe() {
+        KernelSettings.requireValid();
         return ENABLED ? BITS + "-bit (" + FLOAT_LANES + " floats)" : "scalar";
     }
 
@@ -82,6 +80,7 @@ public final class VectorSupport {
      * non-intrinsified fallback boxes every vector). Takes tens of milliseconds.
      */
     public static boolean probeIntrinsified() {
+        KernelSettings.requireValid();
         return ENABLED && Lanes.allocatedBytesPerIteration() < 1.0;
     }
 

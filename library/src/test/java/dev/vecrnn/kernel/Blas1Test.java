@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -253,6 +254,60 @@ class Blas1Test {
         Blas1.columnSums(2, 3, a, 0, 3, a, 6);
     }
 
+    /** The vector kernels and the scalar twins give the same bits, short calls and long ones. */
+    @Test
+    void vectorKernelsEqualTheScalarTwinsBitwise() {
+        assumeAvailable(Impl.VECTOR);
+        Random rnd = new Random(9);
+        for (int n : new int[] {1, 15, 17, 33, 1021, Blas1.VECTOR_MIN_ELEMENTS + 13}) {
+            float[] x = random(rnd, n + 3);
+            float[] y = random(rnd, n + 5);
+            float[] yv = y.clone();
+            float[] ys = y.clone();
+            VectorBlas1.axpy(n, -0.37f, x, 3, yv, 5);
+            ScalarBlas1.axpy(n, -0.37f, x, 3, ys, 5);
+            assertThat(yv).as("axpy n=%d", n).isEqualTo(ys);
+            VectorBlas1.scale(n, 1.7f, yv, 1);
+            ScalarBlas1.scale(n, 1.7f, ys, 1);
+            assertThat(yv).as("scale n=%d", n).isEqualTo(ys);
+            assertThat(Double.doubleToRawLongBits(VectorBlas1.sumSquares(n, x, 2)))
+                    .as("sumSquares n=%d", n).isEqualTo(Double.doubleToRawLongBits(ScalarBlas1.sumSquares(n, x, 2)));
+            int cols = Math.max(1, n / 7);
+            float[] a = random(rnd, 7 * (cols + 2) + 1);
+            float[] sv = random(rnd, cols);
+            float[] ss = sv.clone();
+            VectorBlas1.columnSums(7, cols, a, 1, cols + 2, sv, 0);
+            ScalarBlas1.columnSums(7, cols, a, 1, cols + 2, ss, 0);
+            assertThat(sv).as("columnSums cols=%d", cols).isEqualTo(ss);
+        }
+    }
+
+    /**
+     * Short calls (the bias gradients, a few per training step) run plain loops on every path, so
+     * they allocate nothing even before the JIT has compiled anything: the very first calls of
+     * this test are measured, with no warm-up.
+     */
+    @Test
+    void shortCallsAllocateNothingEvenBeforeTheJitCompilesThem() {
+        int n = 1021;
+        float[] x = random(new Random(10), n);
+        float[] y = random(new Random(11), n);
+        float[] a = random(new Random(12), 4 * 300);
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        mx.getCurrentThreadAllocatedBytes();
+        double sink = 0;
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 20; i++) {
+            Blas1.axpy(n, 0.5f, x, 0, y, 0);
+            Blas1.scale(n, 0.999f, y, 0);
+            sink += Blas1.sumSquares(n, x, 0);
+            Blas1.columnSums(4, 300, a, 0, 300, y, 0);
+        }
+        long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+        assertThat(bytes).as("bytes allocated by the first 20 rounds of short BLAS-1 calls").isZero();
+        assertThat(sink).isPositive();
+    }
+
     @Test
     void vectorKernelsDoNotAllocateOnceCompiled() {
         int n = 1021;
@@ -267,6 +322,34 @@ class Blas1Test {
             Blas1.columnSums(9, 127, a, 1, 130, y, 3);
         });
         assertThat(bytes).as("bytes per call of axpy+scale+sumSquares+columnSums").isLessThan(1.0);
+        // long calls: the Vector API kernels themselves
+        int big = Blas1.VECTOR_MIN_ELEMENTS + 5;
+        float[] bx = random(new Random(13), big + 2);
+        float[] by = random(new Random(14), big + 2);
+        float[] ba = random(new Random(15), 9 * (big / 8 + 3));
+        Runnable longCalls = () -> {
+            Blas1.axpy(big, 0.5f, bx, 1, by, 2);
+            Blas1.scale(big, 0.999f, by, 0);
+            sink[0] += Blas1.sumSquares(big, bx, 2);
+            Blas1.columnSums(9, big / 8, ba, 1, big / 8 + 3, by, 3);
+        };
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // Until C2 has compiled the kernels they box every vector, and a round of these long calls
+        // takes seconds interpreted: warm up one round at a time until one allocates nothing (at
+        // most 15 s), then measure ten.
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        long round = Long.MAX_VALUE;
+        while (round > 0 && System.nanoTime() < deadline) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            longCalls.run();
+            round = mx.getCurrentThreadAllocatedBytes() - before;
+        }
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10; i++) {
+            longCalls.run();
+        }
+        long longBytes = mx.getCurrentThreadAllocatedBytes() - before;
+        assertThat(longBytes).as("bytes allocated by 10 rounds of the long vector calls").isZero();
         assertThat(sink[0]).isPositive();
     }
 }

@@ -8,26 +8,61 @@ import org.junit.jupiter.api.Test;
 class FmaPeakTest {
 
     /**
-     * Chain {@code k} from {@code k/16}, {@code iterations} float FMAs, every lane alike: the sum
-     * over chains and lanes, in double. Each lane runs the very operations of the kernel (one
-     * fused rounding per step), so only the final summation order differs.
+     * Chain {@code k} from {@code k/16}, {@code iterations} float FMAs {@code x = fma(m, a, x)},
+     * every lane alike: the sum over chains and lanes, in double. Each lane runs the very
+     * operations of the kernel (one fused rounding per step), so only the final summation order
+     * differs.
      */
-    private static double reference(int iterations, float m, float a) {
+    private static double reference(int chains, int iterations, float m, float a) {
         double sum = 0;
-        for (int k = 0; k < FmaPeak.ACCUMULATORS; k++) {
+        for (int k = 0; k < chains; k++) {
             float x = k / 16f;
             for (int i = 0; i < iterations; i++) {
-                x = Math.fma(x, m, a);
+                x = Math.fma(m, a, x);
             }
             sum += x;
         }
-        return sum * VectorSupport.FLOAT_LANES;
+        return sum;
+    }
+
+    private static double reference(int iterations, float m, float a) {
+        return reference(FmaPeak.ACCUMULATORS, iterations, m, a) * VectorSupport.FLOAT_LANES;
     }
 
     @Test
     void countsTwoFlopsPerLanePerFmaOfEveryChain() {
-        assertThat(FmaPeak.flops(1000)).isEqualTo(2.0 * 12 * VectorSupport.FLOAT_LANES * 1000);
+        assertThat(FmaPeak.flops(1000)).isEqualTo(2.0 * FmaPeak.ACCUMULATORS * VectorSupport.FLOAT_LANES * 1000);
         assertThat(FmaPeak.flops(0)).isZero();
+    }
+
+    /** The chain count follows the register budget (3/4 of it) unless a property sets it. */
+    @Test
+    void chainCountFollowsTheRegisterBudget() {
+        KernelSettings none = KernelSettings.parse(name -> null);
+        CacheSizes caches = new CacheSizes(48 << 10, 1 << 20, 32 << 20, 2, "test");
+        assertThat(KernelContext.of(new VectorRegisters.Count(16, "t"), caches, 8, none).peakChains()).isEqualTo(12);
+        assertThat(KernelContext.of(new VectorRegisters.Count(32, "t"), caches, 16, none).peakChains()).isEqualTo(24);
+        KernelSettings eight = KernelSettings.parse(name -> name.equals(KernelSettings.PEAK_CHAINS) ? "8" : null);
+        assertThat(KernelContext.of(new VectorRegisters.Count(32, "t"), caches, 16, eight).peakChains()).isEqualTo(8);
+        if (System.getProperty(KernelSettings.PEAK_CHAINS) == null) {
+            assertThat(FmaPeak.ACCUMULATORS).isEqualTo(KernelContext.current().vectorRegisters() >= 32 ? 24 : 12);
+        }
+    }
+
+    /** Every chain count there is a kernel for computes its chains, on both paths. */
+    @Test
+    void everyChainCountRunsItsChains() {
+        for (int chains : KernelSettings.PEAK_CHAINS_ALLOWED) {
+            double expected = reference(chains, 57, 0.5f, 0.25f);
+            double tol = chains * Math.ulp(256f);
+            assertThat((double) ScalarFmaPeak.chains(chains, 57, 0.5f, 0.25f)).as("%d scalar chains", chains)
+                    .isCloseTo(expected, org.assertj.core.data.Offset.offset(tol));
+            if (VectorSupport.ENABLED) {
+                assertThat((double) VectorFmaPeak.chains(chains, 57, 0.5f, 0.25f)).as("%d vector chains", chains)
+                        .isCloseTo(expected * VectorSupport.FLOAT_LANES,
+                                org.assertj.core.data.Offset.offset(tol * VectorSupport.FLOAT_LANES));
+            }
+        }
     }
 
     @Test
@@ -48,7 +83,7 @@ class FmaPeakTest {
     void scalarTwinMatchesOnOneLane() {
         double tol = FmaPeak.ACCUMULATORS * Math.ulp(1f) / 2;
         double expected = reference(33, -0.5f, 0.25f) / VectorSupport.FLOAT_LANES;
-        assertThat((double) ScalarFmaPeak.chains(33, -0.5f, 0.25f))
+        assertThat((double) ScalarFmaPeak.chains(FmaPeak.ACCUMULATORS, 33, -0.5f, 0.25f))
                 .isCloseTo(expected, org.assertj.core.data.Offset.offset(Math.abs(expected) * tol));
     }
 

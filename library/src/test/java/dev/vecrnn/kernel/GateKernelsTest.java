@@ -11,11 +11,12 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The fused gate kernels ({@link GateKernels}, vector path when enabled) against their scalar
- * twins ({@link ScalarGateKernels}) on tiles with every tail length (1, 15, 16, 17, 33 units),
- * odd offsets, gate strides and leading dimensions larger than the tile, so that nothing outside
- * the tile may be touched; plus the accuracy, saturation and denormal behaviour of the
- * activations inside the kernels. On the scalar path ({@code -Dvecrnn.vectorBits=0}) the
- * comparison is trivially exact; the accuracy tests still apply.
+ * twins ({@link ScalarGateKernels}, bitwise) and against the double-precision references
+ * ({@link ReferenceGateKernels}, within {@link #TOL}) on tiles with every tail length (1, 15, 16,
+ * 17, 33 units), odd offsets, gate strides and leading dimensions larger than the tile, so that
+ * nothing outside the tile may be touched; plus the accuracy, saturation and denormal behaviour
+ * of the activations inside the kernels. On the scalar path ({@code -Dvecrnn.vectorBits=0}) the
+ * twin comparison is trivially exact; the reference and accuracy tests still apply.
  */
 class GateKernelsTest {
     private static final int ROWS = 3;
@@ -48,12 +49,22 @@ class GateKernelsTest {
         return a;
     }
 
+    /** Every element has exactly the bits of the scalar twin's. */
+    private static void assertBitwise(String what, float[] actual, float[] twin) {
+        assertThat(actual).hasSameSizeAs(twin);
+        for (int i = 0; i < actual.length; i++) {
+            if (Float.floatToRawIntBits(actual[i]) != Float.floatToRawIntBits(twin[i])) {
+                fail(what + " differs from the scalar twin at " + i + ": " + actual[i] + " vs " + twin[i]);
+            }
+        }
+    }
+
     private static void assertNear(String what, float[] actual, float[] expected) {
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < actual.length; i++) {
             float e = expected[i];
             if (Math.abs(actual[i] - e) > TOL * (1 + Math.abs(e)) || Float.isNaN(actual[i]) != Float.isNaN(e)) {
-                fail(what + " differs at " + i + ": " + actual[i] + " vs scalar " + e);
+                fail(what + " differs at " + i + ": " + actual[i] + " vs reference " + e);
             }
         }
     }
@@ -78,9 +89,17 @@ class GateKernelsTest {
             float[] hS = h.clone();
             ScalarGateKernels.lstmForward(ROWS, n, gxS, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(),
                     cPrev, 3, cS, 1, hS, 2, ldS, save);
-            assertNear("lstm c", cV, cS);
-            assertNear("lstm h", hV, hS);
-            assertNear("lstm saved gates", gxV, gxS);
+            float[] gxR = gx.data().clone();
+            float[] cR = c.clone();
+            float[] hR = h.clone();
+            ReferenceGateKernels.lstmForward(ROWS, n, gxR, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(),
+                    gx.ld(), cPrev, 3, cR, 1, hR, 2, ldS, save);
+            assertBitwise("lstm c", cV, cS);
+            assertBitwise("lstm h", hV, hS);
+            assertBitwise("lstm saved gates", gxV, gxS);
+            assertNear("lstm c", cV, cR);
+            assertNear("lstm h", hV, hR);
+            assertNear("lstm saved gates", gxV, gxR);
             assertUntouchedOutsideTile(c, cV, 1, ldS, n);
             if (!save) {
                 assertThat(gxV).isEqualTo(gx.data());
@@ -93,12 +112,18 @@ class GateKernelsTest {
         float[] h = new float[ROWS * ldS];
         float[] cOut = c.clone();
         float[] hS = new float[ROWS * ldS];
+        float[] cRef = c.clone();
+        float[] hR = new float[ROWS * ldS];
         ScalarGateKernels.lstmForward(ROWS, n, gx.data().clone(), gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(),
                 gx.ld(), c, 0, cOut, 0, hS, 0, ldS, false);
+        ReferenceGateKernels.lstmForward(ROWS, n, gx.data().clone(), gx.off(), gx.gs(), gh.data().clone(), gh.off(),
+                gh.gs(), gx.ld(), c, 0, cRef, 0, hR, 0, ldS, false);
         GateKernels.lstmForward(ROWS, n, gx.data(), gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(),
                 c, 0, c, 0, h, 0, ldS, false);
-        assertNear("lstm in-place c", c, cOut);
-        assertNear("lstm in-place h", h, hS);
+        assertBitwise("lstm in-place c", c, cOut);
+        assertBitwise("lstm in-place h", h, hS);
+        assertNear("lstm in-place c", c, cRef);
+        assertNear("lstm in-place h", h, hR);
     }
 
     @ParameterizedTest
@@ -123,8 +148,14 @@ class GateKernelsTest {
         float[] dcS = dc.clone();
         ScalarGateKernels.lstmBackward(ROWS, n, act.data(), act.off(), dGS, act.off(), act.gs(), act.ld(),
                 cPrev, 1, c, 2, dout, 3, dh, 4, dcS, 5, ldS);
-        assertNear("lstm dG", dGV, dGS);
-        assertNear("lstm dc", dcV, dcS);
+        float[] dGR = dG.clone();
+        float[] dcR = dc.clone();
+        ReferenceGateKernels.lstmBackward(ROWS, n, act.data(), act.off(), dGR, act.off(), act.gs(), act.ld(),
+                cPrev, 1, c, 2, dout, 3, dh, 4, dcR, 5, ldS);
+        assertBitwise("lstm dG", dGV, dGS);
+        assertBitwise("lstm dc", dcV, dcS);
+        assertNear("lstm dG", dGV, dGR);
+        assertNear("lstm dc", dcV, dcR);
         assertUntouchedOutsideTile(dc, dcV, 5, ldS, n);
     }
 
@@ -149,9 +180,17 @@ class GateKernelsTest {
             float[] hnS = hn.clone();
             ScalarGateKernels.gruForward(ROWS, n, gxS, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(), bhn, 7,
                     hPrev, 1, hS, 2, hnS, 3, ldS, save);
-            assertNear("gru h", hV, hS);
-            assertNear("gru hn", hnV, hnS);
-            assertNear("gru saved gates", gxV, gxS);
+            float[] gxR = gx.data().clone();
+            float[] hR = h.clone();
+            float[] hnR = hn.clone();
+            ReferenceGateKernels.gruForward(ROWS, n, gxR, gx.off(), gx.gs(), gh.data().clone(), gh.off(), gh.gs(), gx.ld(),
+                    bhn, 7, hPrev, 1, hR, 2, hnR, 3, ldS, save);
+            assertBitwise("gru h", hV, hS);
+            assertBitwise("gru hn", hnV, hnS);
+            assertBitwise("gru saved gates", gxV, gxS);
+            assertNear("gru h", hV, hR);
+            assertNear("gru hn", hnV, hnR);
+            assertNear("gru saved gates", gxV, gxR);
             assertUntouchedOutsideTile(h, hV, 2, ldS, n);
         }
     }
@@ -177,9 +216,17 @@ class GateKernelsTest {
         float[] dnxS = dnx.clone();
         ScalarGateKernels.gruBackward(ROWS, n, act.data(), act.off(), dGS, act.off(), act.gs(), act.ld(), hn, 1,
                 hPrev, 2, dout, 3, dhS, 4, dnxS, 5, ldS);
-        assertNear("gru dG", dGV, dGS);
-        assertNear("gru dh", dhV, dhS);
-        assertNear("gru dnx", dnxV, dnxS);
+        float[] dGR = dG.clone();
+        float[] dhR = dh.clone();
+        float[] dnxR = dnx.clone();
+        ReferenceGateKernels.gruBackward(ROWS, n, act.data(), act.off(), dGR, act.off(), act.gs(), act.ld(), hn, 1,
+                hPrev, 2, dout, 3, dhR, 4, dnxR, 5, ldS);
+        assertBitwise("gru dG", dGV, dGS);
+        assertBitwise("gru dh", dhV, dhS);
+        assertBitwise("gru dnx", dnxV, dnxS);
+        assertNear("gru dG", dGV, dGR);
+        assertNear("gru dh", dhV, dhR);
+        assertNear("gru dnx", dnxV, dnxR);
         assertUntouchedOutsideTile(dh, dhV, 4, ldS, n);
     }
 
@@ -201,7 +248,10 @@ class GateKernelsTest {
             } else {
                 GateKernels.rnnTanhForward(ROWS, n, gx, 3, gh, 4, ldG, hV, 2, ldS);
                 ScalarGateKernels.rnnTanhForward(ROWS, n, gx, 3, gh, 4, ldG, hS, 2, ldS);
-                assertNear("rnn tanh h", hV, hS);
+                float[] hR = h.clone();
+                ReferenceGateKernels.rnnTanhForward(ROWS, n, gx, 3, gh, 4, ldG, hR, 2, ldS);
+                assertBitwise("rnn tanh h", hV, hS);
+                assertNear("rnn tanh h", hV, hR);
             }
             assertUntouchedOutsideTile(h, hV, 2, ldS, n);
 
@@ -217,7 +267,10 @@ class GateKernelsTest {
             } else {
                 GateKernels.rnnTanhBackward(ROWS, n, hS, 2, dout, 1, dh, 3, dGV, 4, ldS);
                 ScalarGateKernels.rnnTanhBackward(ROWS, n, hS, 2, dout, 1, dh, 3, dGS, 4, ldS);
-                assertNear("rnn tanh dG", dGV, dGS);
+                float[] dGR = dG.clone();
+                ReferenceGateKernels.rnnTanhBackward(ROWS, n, hS, 2, dout, 1, dh, 3, dGR, 4, ldS);
+                assertBitwise("rnn tanh dG", dGV, dGS);
+                assertNear("rnn tanh dG", dGV, dGR);
             }
             assertUntouchedOutsideTile(dG, dGV, 4, ldS, n);
         }
@@ -262,7 +315,7 @@ class GateKernelsTest {
     }
 
     /**
-     * The scalar mirrors that compute the tails ({@code VectorActivations.sigmoid/tanh}) give the
+     * The scalar mirrors that compute the tails ({@code ScalarActivations.sigmoid/tanh}) give the
      * same bits as the vector lanes over a dense sweep of [-12, 12] and scattered wider values.
      */
     @Test
@@ -280,11 +333,11 @@ class GateKernelsTest {
         GateKernels.lstmForward(1, n, gx, 0, n, new float[4 * n], 0, n, 4 * n, new float[n], 0, new float[n], 0,
                 new float[n], 0, n, true);
         for (int j = 0; j < n; j++) {
-            if (Float.floatToRawIntBits(gx[j]) != Float.floatToRawIntBits(VectorActivations.sigmoid(xs[j]))) {
-                fail("sigmoid(" + xs[j] + "): lane " + gx[j] + ", mirror " + VectorActivations.sigmoid(xs[j]));
+            if (Float.floatToRawIntBits(gx[j]) != Float.floatToRawIntBits(ScalarActivations.sigmoid(xs[j]))) {
+                fail("sigmoid(" + xs[j] + "): lane " + gx[j] + ", mirror " + ScalarActivations.sigmoid(xs[j]));
             }
-            if (Float.floatToRawIntBits(gx[2 * n + j]) != Float.floatToRawIntBits(VectorActivations.tanh(xs[j]))) {
-                fail("tanh(" + xs[j] + "): lane " + gx[2 * n + j] + ", mirror " + VectorActivations.tanh(xs[j]));
+            if (Float.floatToRawIntBits(gx[2 * n + j]) != Float.floatToRawIntBits(ScalarActivations.tanh(xs[j]))) {
+                fail("tanh(" + xs[j] + "): lane " + gx[2 * n + j] + ", mirror " + ScalarActivations.tanh(xs[j]));
             }
         }
     }

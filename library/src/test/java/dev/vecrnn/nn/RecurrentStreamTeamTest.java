@@ -115,8 +115,10 @@ class RecurrentStreamTeamTest {
                 float[] chunkIn = TestData.uniform(new SplittableRandom(4), 5 * batch * I, 1.0);
                 float[] chunkOut = new float[5 * batch * 70];
                 long bytes = Long.MAX_VALUE;
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                // until C2 has compiled the kernels the Vector API boxes vectors; wait for that
+                // until C2 has compiled the kernels the Vector API boxes vectors; wait for that, as
+                // long as train's AllocationProbe does (the chunk's tail kernels are called a few
+                // times per round and reach C2 last)
+                long deadline = System.nanoTime() + 15_000_000_000L;
                 while (bytes > 0 && System.nanoTime() < deadline) {
                     long before = allocated(mx, ids);
                     for (int i = 0; i < 100; i++) {

@@ -267,11 +267,16 @@ class RecurrentStreamTest {
         }
     }
 
-    /** Bytes one call of {@code round} allocates once warm (run until zero or 8 s have passed). */
+    /**
+     * Bytes one call of {@code round} allocates once warm (run until zero or 15 s have passed, the
+     * patience of train's AllocationProbe). The chunk calls use GEMM tail kernels nothing else in a
+     * round uses, a few calls per round; they box until C2 compiles them, which behind a long
+     * compile queue (a full test run on 2 cores) took more than 8 s once.
+     */
     private static long warmAllocation(Runnable round) {
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long bytes = Long.MAX_VALUE;
-        long deadline = System.nanoTime() + 8_000_000_000L;
+        long deadline = System.nanoTime() + 15_000_000_000L;
         // until C2 has compiled the kernels, the Vector API boxes vectors; wait for that
         while (bytes > 0 && System.nanoTime() < deadline) {
             long before = mx.getCurrentThreadAllocatedBytes();

@@ -32,6 +32,7 @@ public final class MachineInfo {
         m.put("vector.kernels", VectorSupport.describe()
                 + (VectorSupport.NOTE.isEmpty() ? "" : " (" + VectorSupport.NOTE + ")"));
         m.put("vector.intrinsified", intrinsified());
+        m.putAll(dev.vecrnn.kernel.KernelContext.current().describe());
         m.put("jvm.flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
         return m;
     }
