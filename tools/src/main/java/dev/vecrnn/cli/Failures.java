@@ -67,9 +67,7 @@ final class Failures {
         }
         String setting = rejectedSetting(failure);
         if (setting != null) {
-            err.println(prefix + oneLine(setting) + " (a -D setting of the JVM; for the vecrnn scripts it comes from "
-                    + "VECRNN_JAVA_OPTS)");
-            return USER_ERROR;
+            return reportSetting(setting, command, err);
         }
         if (failure instanceof IllegalArgumentException) {
             err.println(prefix + oneLine(failure.getMessage()));
@@ -82,6 +80,14 @@ final class Failures {
         }
         err.println(prefix + internalLine(failure, command, args));
         return INTERNAL_ERROR;
+    }
+
+    /** Reports a rejected {@code -Dvecrnn.*} setting: one line saying where such settings come from. */
+    static int reportSetting(String message, String command, PrintWriter err) {
+        err.println(command + ": " + oneLine(message) + " (a -D setting of the JVM; for the vecrnn scripts it comes from "
+                + "VECRNN_JAVA_OPTS)");
+        err.flush();
+        return USER_ERROR;
     }
 
     /** The first throwable of type {@code type} in the cause chain of {@code t}, or null. */

@@ -55,7 +55,17 @@ public final class Main implements Runnable {
         if (help != null) {
             return help;
         }
-        VectorSupport.describe();
+        try {
+            VectorSupport.describe();
+        } catch (IllegalArgumentException e) {
+            // thrown outside any command, so picocli's handler would print it with a trace
+            CommandLine.ParseResult leaf = parsed;
+            while (leaf.hasSubcommand()) {
+                leaf = leaf.subcommand();
+            }
+            return Failures.reportSetting(e.getMessage(), leaf.commandSpec().qualifiedName(),
+                    parsed.commandSpec().commandLine().getErr());
+        }
         return new CommandLine.RunLast().execute(parsed);
     }
 

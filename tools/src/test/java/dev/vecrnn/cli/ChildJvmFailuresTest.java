@@ -32,7 +32,8 @@ class ChildJvmFailuresTest {
         String hint = " (a -D setting of the JVM; for the vecrnn scripts it comes from VECRNN_JAVA_OPTS)";
         ChildCli info = ChildCli.run(List.of("-Dvecrnn.vectorBits=77"), "info");
         assertThat(info.code()).isEqualTo(2);
-        assertThat(info.err()).isEqualTo("vecrnn info: vecrnn.vectorBits must be 0, 128, 256 or 512, got 77" + hint);
+        assertThat(info.err()).isEqualTo("vecrnn info: vecrnn.vectorBits = '77' is not valid: use one of 0, 128, 256 or 512"
+                + hint);
         assertThat(info.out()).isEmpty();
 
         Path out = tmp.resolve("o.safetensors");
@@ -40,14 +41,14 @@ class ChildJvmFailuresTest {
                 "--inputs", "i", "--out", out.toString());
         assertThat(forward.code()).isEqualTo(2);
         oneLine(forward, "forward");
-        assertThat(forward.err()).startsWith("vecrnn forward: vecrnn.vectorBits must be 0, 128, 256 or 512, got ")
-                .contains("abc").endsWith(hint);
+        assertThat(forward.err()).startsWith("vecrnn forward: vecrnn.vectorBits = 'abc' is not valid")
+                .endsWith(hint);
         assertThat(out).doesNotExist();
 
         ChildCli bench = ChildCli.run(List.of("-Dvecrnn.vectorBits=1024"), "bench", "rnn", "--shape", "2x1x2x2");
         assertThat(bench.code()).isEqualTo(2);
         oneLine(bench, "bench rnn");
-        assertThat(bench.err()).startsWith("vecrnn bench rnn: vecrnn.vectorBits must be 0, 128, 256 or 512, got 1024");
+        assertThat(bench.err()).startsWith("vecrnn bench rnn: vecrnn.vectorBits = '1024' is not valid: use one of 0, 128, 256 or 512");
         assertThat(bench.out()).isEmpty();
 
         // help needs no kernels
