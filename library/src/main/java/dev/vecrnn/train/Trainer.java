@@ -42,7 +42,7 @@ import java.util.function.Function;
  * ({@link #save} / {@link #load}) continues exactly as the uninterrupted run would have.
  *
  * <h2>Micro-batches</h2>
- * With {@link Builder#microBatches(int) P > 1} micro-batches, a step splits its batch of B
+ * With {@link Builder#microBatches(int) P &gt; 1} micro-batches, a step splits its batch of B
  * sequences into P consecutive slices of {@code B/P} or {@code B/P + 1} sequences (the larger
  * first; fewer slices when the batch has fewer than P sequences), computes each slice's gradient
  * from zero with weight {@code B_p / B} ({@link Model#accumulateGradient}), sums them in order
@@ -52,7 +52,7 @@ import java.util.function.Function;
  * is what distributed training composes.
  *
  * <h2>Truncated BPTT</h2>
- * With {@link Builder#truncation(int) truncation k < T}, a step cuts the batch's sequences into
+ * With {@link Builder#truncation(int) truncation k &lt; T}, a step cuts the batch's sequences into
  * {@code T/k} chunks of {@code k} steps, in order. Each chunk is one forward, backward and
  * optimizer update; its initial state is the previous chunk's final state ({@code h}, and
  * {@code c} for LSTM), copied, so the network sees one continuous sequence while gradients stop

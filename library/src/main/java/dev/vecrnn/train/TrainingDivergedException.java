@@ -15,8 +15,11 @@ package dev.vecrnn.train;
 public final class TrainingDivergedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The failing step. */
     private final long step;
+    /** {@code "loss"} or {@code "gradient norm"}. */
     private final String quantity;
+    /** The value that stopped the run. */
     private final double value;
 
     TrainingDivergedException(long step, String quantity, double value, String message) {
