@@ -72,9 +72,10 @@ class FitTest {
 
     /**
      * Next value of a noisy sine (period 21 steps, noise 0.1) from the previous four: repeating
-     * the last value scores about 2·0.01 + (1 - cos 0.3) ≈ 0.065; a fitted LSTM gets close to the
-     * noise floor 0.01. Measured: 0.014 on the held-out windows after 30 epochs (seeds 1 to 3:
-     * 0.013 to 0.016); the bound 0.03 is half of repeating the last value.
+     * the last value scores about 2·0.01 + (1 - cos 0.3) ≈ 0.065, predicting 0 about 0.51.
+     * Measured with 12 cells, 400 training windows and 30 epochs: 0.0258 on the held-out windows
+     * against 0.0630 for repeating the last value (data and model seeds 2 and 3: 0.0178 against
+     * 0.0646, 0.0284 against 0.0709). The bound is 0.6 times repeating the last value.
      */
     @Test
     void fitLearnsTheNoisySineBetterThanRepeatingTheLastValue() {
@@ -103,7 +104,7 @@ class FitTest {
         }
         assertThat(mse).isCloseTo(byHand, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(repeat).isBetween(0.04, 0.09);
-        assertThat(mse).isLessThan(0.03);
+        assertThat(mse).isLessThan(0.6 * repeat);
         assertThat(h.epochs().get(0).validationLoss()).isGreaterThan(h.best().validationLoss());
     }
 
