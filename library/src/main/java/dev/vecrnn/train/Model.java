@@ -1,6 +1,5 @@
 package dev.vecrnn.train;
 
-import dev.vecrnn.io.SafeTensors;
 import dev.vecrnn.io.Tensor;
 import dev.vecrnn.io.TensorFileException;
 import dev.vecrnn.mem.ThreadTeam;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 
 /**
  * A recurrent network as its users meet it, in the spirit of PyTorch's {@code nn.Module}: a
@@ -68,9 +66,6 @@ public final class Model {
     public static final String FORMAT = "vecrnn-model-1";
     /** Sequences per inference pass in {@link #predict} and {@link #evaluate(Dataset)}: bounds their memory. */
     static final int INFERENCE_BATCH = 512;
-
-    static final String DROPOUT = "dropout";
-    static final String DROPOUT_SEED = "dropout_seed";
 
     private final RecurrentLayer layer;
     private final LossHead head;
@@ -254,27 +249,7 @@ public final class Model {
      * configuration as metadata (see the class description).
      */
     public void save(Path file) throws IOException {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put(Checkpoint.FORMAT_KEY, FORMAT);
-        metadata.putAll(metadata());
-        SafeTensors.write(file, liveTensors(), metadata);
-    }
-
-    /** The configuration, dropout and dropout seed as metadata: shared by model files and checkpoints. */
-    Map<String, String> metadata() {
-        Map<String, String> m = new LinkedHashMap<>(config.metadata());
-        m.put(DROPOUT, Double.toString(layer.dropout()));
-        m.put(DROPOUT_SEED, Long.toString(layer.dropoutSeed()));
-        return m;
-    }
-
-    /** The parameters as tensors over the live arrays, for a synchronous write. */
-    Map<String, Tensor> liveTensors() {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Parameter p : parameters) {
-            tensors.put(p.name(), Tensor.of(p.value(), p.shape()));
-        }
-        return tensors;
+        ModelFiles.save(this, file);
     }
 
     /** Like {@link #load(Path, ThreadTeam)} on the shared thread team. */
@@ -290,21 +265,7 @@ public final class Model {
      * @throws IllegalArgumentException if its tensors do not fit the configuration it records
      */
     public static Model load(Path file, ThreadTeam team) throws IOException {
-        Map<String, String> metadata = SafeTensors.readMetadata(file);
-        checkFormat(file, metadata);
-        ModelConfig c = ModelConfig.fromMetadata(file, metadata);
-        Builder b = builder(c.cell(), c.inputSize(), c.hiddenSize()).numLayers(c.numLayers())
-                .bidirectional(c.bidirectional()).projSize(c.projSize()).outputSize(c.outputSize()).loss(c.loss())
-                .seed(0).threads(team);
-        Model model;
-        try {
-            model = b.build();
-        } catch (IllegalArgumentException e) {
-            throw new TensorFileException(file, "metadata describes no valid model: " + e.getMessage(), e);
-        }
-        model.copyParameters(SafeTensors.read(file), file);
-        model.restoreDropout(file, metadata);
-        return model;
+        return ModelFiles.load(file, team);
     }
 
     /**
@@ -317,101 +278,7 @@ public final class Model {
      * @throws TensorFileException if the file is malformed or not a vecrnn model or checkpoint
      */
     public void loadWeights(Path file) throws IOException {
-        Map<String, String> metadata = SafeTensors.readMetadata(file);
-        checkFormat(file, metadata);
-        checkConfig(ModelConfig.fromMetadata(file, metadata), file);
-        copyParameters(SafeTensors.read(file), file);
-    }
-
-    private static void checkFormat(Path file, Map<String, String> metadata) throws TensorFileException {
-        String format = metadata.get(Checkpoint.FORMAT_KEY);
-        if (FORMAT.equals(format) || Checkpoint.FORMAT.equals(format)) {
-            return;
-        }
-        if (Checkpoint.FORMAT_1.equals(format)) {
-            throw new TensorFileException(file, "a checkpoint of format '" + format + "', which predates recorded "
-                    + "model configurations; its recurrent layers still load with "
-                    + "StateDict.load(cell, Checkpoint.read(file).layerParameters(), team)");
-        }
-        throw new TensorFileException(file, "not a vecrnn model: metadata '" + Checkpoint.FORMAT_KEY + "' is "
-                + (format == null ? "missing" : "'" + format + "'") + ", expected '" + FORMAT + "' (or a checkpoint, '"
-                + Checkpoint.FORMAT + "')");
-    }
-
-    /** Throws naming {@code source} and the first setting of {@code other} that differs from this model's. */
-    void checkConfig(ModelConfig other, Object source) {
-        String difference = config.firstDifference(other, "the file", "this model");
-        if (difference != null) {
-            throw new IllegalArgumentException(source + ": does not fit this model: " + difference);
-        }
-    }
-
-    /**
-     * Checks that {@code tensors} minus any optimizer state hold exactly this model's parameter
-     * names and shapes, then copies them in; on any mismatch nothing is copied.
-     */
-    void copyParameters(Map<String, Tensor> tensors, Object source) {
-        Map<String, Tensor> params = checkParameters(tensors, source);
-        for (Parameter p : parameters) {
-            float[] v = params.get(p.name()).toFloats();
-            System.arraycopy(v, 0, p.value(), 0, v.length);
-        }
-    }
-
-    /**
-     * The parameter tensors of {@code tensors} (all but the optimizer state), after checking that
-     * they are exactly this model's names, shapes and floating-point types.
-     *
-     * @throws IllegalArgumentException naming {@code source} and the first mismatch
-     */
-    Map<String, Tensor> checkParameters(Map<String, Tensor> tensors, Object source) {
-        Map<String, Tensor> params = new LinkedHashMap<>();
-        tensors.forEach((name, t) -> {
-            if (!name.startsWith(Checkpoint.OPTIMIZER_PREFIX)) {
-                params.put(name, t);
-            }
-        });
-        // names first: extra tensors say the file holds another structure (say, a second direction)
-        if (!params.keySet().containsAll(parameters.stream().map(Parameter::name).toList())
-                || params.size() != parameters.size()) {
-            TreeSet<String> extra = new TreeSet<>(params.keySet());
-            parameters.forEach(p -> extra.remove(p.name()));
-            if (!extra.isEmpty()) {
-                throw new IllegalArgumentException(source + ": does not fit this model: unexpected parameters " + extra
-                        + " (this model: " + config + ")");
-            }
-        }
-        for (Parameter p : parameters) {
-            Tensor t = params.get(p.name());
-            if (t == null) {
-                throw new IllegalArgumentException(source + ": does not fit this model: parameter '" + p.name()
-                        + "' is missing");
-            }
-            if (!Arrays.equals(t.shape(), p.shape())) {
-                throw new IllegalArgumentException(source + ": does not fit this model: parameter '" + p.name()
-                        + "' has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(p.shape()));
-            }
-            if (!t.dtype().isFloating()) {
-                throw new IllegalArgumentException(source + ": parameter '" + p.name() + "' is " + t.dtype()
-                        + ", expected a floating-point tensor");
-            }
-        }
-        return params;
-    }
-
-    /** Sets the dropout probability and seed a file records (files without them keep this model's). */
-    void restoreDropout(Path file, Map<String, String> metadata) throws TensorFileException {
-        String p = metadata.get(DROPOUT);
-        String seed = metadata.get(DROPOUT_SEED);
-        if (p == null || seed == null) {
-            return;
-        }
-        try {
-            layer.setDropout(Double.parseDouble(p), Long.parseLong(seed));
-        } catch (IllegalArgumentException e) {
-            throw new TensorFileException(file, "metadata '" + DROPOUT + "' = '" + p + "', '" + DROPOUT_SEED + "' = '"
-                    + seed + "': " + e.getMessage(), e);
-        }
+        ModelFiles.loadWeights(this, file);
     }
 
     /**
@@ -596,8 +463,8 @@ public final class Model {
         return loss;
     }
 
-    /** Throws unless data of this kind and sizes fits the model. */
-    void checkFits(LossKind kind, int inputSize, int outputSize, String what) {
+    /** Throws unless data of this kind and sizes fits the model; {@code what} names the data (formatted only then). */
+    void checkFits(LossKind kind, int inputSize, int outputSize, Object what) {
         if (kind != config.loss() || inputSize != config.inputSize() || outputSize != config.outputSize()) {
             throw new IllegalArgumentException(what + " has " + inputSize + " input features, " + outputSize
                     + " outputs and loss " + kind + ", but the model has input size " + config.inputSize()

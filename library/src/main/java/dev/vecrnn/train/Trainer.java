@@ -217,7 +217,8 @@ public final class Trainer {
          *     micro-batches, an optimizer over other parameters
          */
         public Trainer build() {
-            model.checkFits(source.lossKind(), source.inputSize(), source.outputSize(), "batch source " + source);
+            // the source itself, not a string: its description (a data set's fingerprint) is made only on failure
+            model.checkFits(source.lossKind(), source.inputSize(), source.outputSize(), source);
             int t = source.seqLen();
             if (truncation > 0 && truncation < t) {
                 if (t % truncation != 0) {
@@ -389,7 +390,7 @@ public final class Trainer {
      */
     public void save(Path file) throws IOException {
         // wraps the live arrays: the write is synchronous and nothing trains meanwhile
-        Map<String, Tensor> tensors = model.liveTensors();
+        Map<String, Tensor> tensors = ModelFiles.liveTensors(model);
         for (Map.Entry<String, float[]> e : optimizer.state().entrySet()) {
             String paramName = e.getKey().substring(e.getKey().indexOf('.') + 1);
             tensors.put(Checkpoint.OPTIMIZER_PREFIX + e.getKey(),
@@ -402,7 +403,7 @@ public final class Trainer {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(Checkpoint.FORMAT_KEY, Checkpoint.FORMAT);
         m.put(Checkpoint.STEP, Long.toString(step));
-        m.putAll(model.metadata());
+        m.putAll(ModelFiles.metadata(model));
         m.put(Checkpoint.DROPOUT_PASSES, Long.toString(model.layer().dropoutPasses()));
         m.put(Checkpoint.DATA, source.identity());
         m.put(Checkpoint.BATCH_SIZE, Integer.toString(source.batchSize()));
@@ -447,9 +448,9 @@ public final class Trainer {
         if (checkpoint == null) {
             throw new IllegalArgumentException("checkpoint is null");
         }
-        model.checkConfig(checkpoint.config(), checkpoint.file());
+        ModelFiles.checkConfig(model, checkpoint.config(), checkpoint.file());
         Map<String, String> expected = metadata();
-        for (String key : new String[] {Model.DROPOUT, Checkpoint.DATA, Checkpoint.BATCH_SIZE, Checkpoint.TRUNCATION,
+        for (String key : new String[] {ModelFiles.DROPOUT, Checkpoint.DATA, Checkpoint.BATCH_SIZE, Checkpoint.TRUNCATION,
                 Checkpoint.OPTIMIZER}) {
             String have = checkpoint.metadata().get(key);
             if (!expected.get(key).equals(have)) {
@@ -457,17 +458,17 @@ public final class Trainer {
                         + " but this trainer has '" + expected.get(key) + "'");
             }
         }
-        long dropoutSeed = parseLong(checkpoint, Model.DROPOUT_SEED);
+        long dropoutSeed = parseLong(checkpoint, ModelFiles.DROPOUT_SEED);
         long dropoutPasses = parseLong(checkpoint, Checkpoint.DROPOUT_PASSES);
         Map<String, Tensor> tensors = checkpoint.tensors();
         // validates every parameter and buffer before copying any
-        model.checkParameters(tensors, checkpoint.file());
+        ModelFiles.checkParameters(model, tensors, checkpoint.file());
         try {
             optimizer.loadState(checkpoint.optimizerState(), checkpoint.optimizerSteps());
         } catch (IllegalArgumentException e) {
             throw mismatch(checkpoint, e.getMessage());
         }
-        model.copyParameters(tensors, checkpoint.file());
+        ModelFiles.copyParameters(model, tensors, checkpoint.file());
         model.layer().setDropout(model.layer().dropout(), dropoutSeed);
         model.layer().setDropoutPasses(dropoutPasses);
         step = checkpoint.step();
