@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The package layering of the design ("Layers of the code", arrows point only downwards): no
  * class of either artifact's {@code src/main/java} (the library's and the tools') refers to a
- * package above its own. Read from the sources, so a
+ * package above its own, and the JMH module uses the library and {@code perf}, never {@code cli}
+ * or {@code study}. Read from the sources, so a
  * cycle (such as the one {@code train <-> tasks} once had) fails here with the file, line and
  * offending reference, and a new package must be placed in {@link #LAYERS} before it builds.
  */
@@ -81,6 +82,21 @@ class LayeringTest {
     static List<String> upwardReferences(String pkg, String file, List<String> lines) {
         int own = LAYERS.indexOf(pkg);
         List<String> out = new ArrayList<>();
+        for (Reference r : references(lines)) {
+            int layer = LAYERS.indexOf(r.target());
+            if (own < 0 || layer < 0 || layer < own) {
+                out.add(file + ":" + r.line() + " (" + pkg + ") refers to " + r.target() + ": " + r.code());
+            }
+        }
+        return out;
+    }
+
+    /** A reference in code (comments dropped) to package {@code target} of ours, on 1-based {@code line}. */
+    record Reference(int line, String target, String code) {}
+
+    /** Every reference to one of our packages in the code of {@code lines}. */
+    static List<Reference> references(List<String> lines) {
+        List<Reference> out = new ArrayList<>();
         boolean inComment = false;
         for (int i = 0; i < lines.size(); i++) {
             String code = lines.get(i);
@@ -115,11 +131,40 @@ class LayeringTest {
             }
             Matcher m = REFERENCE.matcher(kept);
             while (m.find()) {
-                String target = m.group(1);
-                int layer = LAYERS.indexOf(target);
-                if (own < 0 || layer < 0 || layer < own) {
-                    out.add(file + ":" + (i + 1) + " (" + pkg + ") refers to " + target + ": " + code.strip());
-                }
+                out.add(new Reference(i + 1, m.group(1), code.strip()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The JMH module builds on the library and {@code perf} only: its sources (benchmarks,
+     * summary and their tests) never refer to the command line or the study.
+     */
+    @Test
+    void benchmarksNeverReferToTheCommandLineOrTheStudy() throws IOException {
+        Path jmh = TOOLS.resolveSibling("jmh").resolve("src");
+        List<String> violations = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> all = Files.walk(jmh)) {
+            for (Path file : all.filter(p -> p.toString().endsWith(".java")).toList()) {
+                files++;
+                violations.addAll(benchmarkViolations(jmh.relativize(file).toString(), Files.readAllLines(file)));
+            }
+        }
+        assertThat(files).as("source files read under %s", jmh).isGreaterThan(5);
+        assertThat(violations).as("benchmark references to %s", NOT_FOR_BENCHMARKS).isEmpty();
+    }
+
+    /** The packages the JMH module must not use. */
+    static final List<String> NOT_FOR_BENCHMARKS = List.of("cli", "study");
+
+    /** The lines of one JMH source file that refer to {@link #NOT_FOR_BENCHMARKS}. */
+    static List<String> benchmarkViolations(String file, List<String> lines) {
+        List<String> out = new ArrayList<>();
+        for (Reference r : references(lines)) {
+            if (NOT_FOR_BENCHMARKS.contains(r.target())) {
+                out.add(file + ":" + r.line() + " refers to " + r.target() + ": " + r.code());
             }
         }
         return out;
@@ -141,5 +186,15 @@ class LayeringTest {
                 .anySatisfy(v -> assertThat(v).startsWith("X.java:5 (train) refers to cli"));
         assertThat(upwardReferences("cli", "Y.java", src)).isEmpty();
         assertThat(upwardReferences("mem", "Z.java", List.of("import dev.vecrnn.kernel.Lanes;"))).hasSize(1);
+
+        List<String> bench = List.of(
+                "package dev.vecrnn.bench;",
+                "import dev.vecrnn.perf.RnnWorkload;",
+                "/** Like {@link dev.vecrnn.cli.Main}. */",
+                "class B { Object m = dev.vecrnn.study.StudyRun.class; }",
+                "import dev.vecrnn.cli.Main;");
+        assertThat(benchmarkViolations("B.java", bench)).containsExactly(
+                "B.java:4 refers to study: class B { Object m = dev.vecrnn.study.StudyRun.class; }",
+                "B.java:5 refers to cli: import dev.vecrnn.cli.Main;");
     }
 }

@@ -1,10 +1,8 @@
 package dev.vecrnn.bench;
 
-import dev.vecrnn.mem.ThreadTeam;
-import dev.vecrnn.nn.CellType;
 import dev.vecrnn.nn.Parameter;
 import dev.vecrnn.nn.RecurrentLayer;
-import java.util.Random;
+import dev.vecrnn.perf.RnnWorkload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -60,30 +58,13 @@ public class DenormalBench {
     @Param({"1"})
     public String threads;
 
-    private ThreadTeam team;
-    private RecurrentLayer layer;
-    private boolean training;
-    private int T;
-    private int B;
-    private float[] x;    // [T, B, I]
-    private float[] dout; // [T, B, H]
+    private RnnWorkload workload;
 
+    /** The shared workload, then its weights and inputs turned into {@code data}. */
     @Setup(Level.Trial)
     public void setUp() {
-        int[] s = Flops.shape(shape);
-        T = s[0];
-        B = s[1];
-        training = switch (mode) {
-            case "training" -> true;
-            case "inference" -> false;
-            default -> throw new IllegalArgumentException("mode must be inference or training, got '" + mode + "'");
-        };
-        team = new ThreadTeam(RnnFixture.threadCount(threads));
-        layer = RecurrentLayer.builder(CellType.parse(cell), s[2], s[3]).seed(42).threads(team).build();
-        Random rnd = new Random(7);
-        x = gaussian(rnd, T * B * s[2]);
-        dout = gaussian(rnd, T * B * s[3]);
-        apply(data, layer, x);
+        workload = BenchParams.workload(cell, shape, mode, threads);
+        apply(data, workload.layer(), workload.input());
     }
 
     /** Turns normal weights and inputs into the given kind of data (see the class comment). */
@@ -118,27 +99,14 @@ public class DenormalBench {
         }
     }
 
-    private static float[] gaussian(Random rnd, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        return v;
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
-        team.close();
+        workload.close();
     }
 
     /** Inference: one {@code infer()}. Training: zeroGrad, forward, backward (incl. dL/dx). */
     @Benchmark
     public float[] step() {
-        if (!training) {
-            return layer.infer(x, T, B, null, null).out();
-        }
-        layer.zeroGrad();
-        layer.forward(x, T, B, null, null);
-        return layer.backward(dout, null, null).dx();
+        return workload.run();
     }
 }

@@ -1,5 +1,6 @@
 package dev.vecrnn.bench;
 
+import dev.vecrnn.perf.RnnWorkload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,20 +39,20 @@ public class RnnDeepBench {
     @Param({"1", "max"})
     public String threads;
 
-    private RnnFixture fixture;
+    private RnnWorkload workload;
 
     @Setup(Level.Trial)
     public void setUp() {
-        fixture = new RnnFixture(cell, shape, mode, threads);
+        workload = BenchParams.workload(cell, shape, mode, threads);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        fixture.close();
+        workload.close();
     }
 
     @Benchmark
     public float[] step() {
-        return fixture.step();
+        return workload.run();
     }
 }

@@ -4,7 +4,9 @@ import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.CellType;
 import dev.vecrnn.nn.RecurrentLayer;
 import dev.vecrnn.nn.RecurrentStream;
-import java.util.Random;
+import dev.vecrnn.perf.BenchMode;
+import dev.vecrnn.perf.RnnShape;
+import dev.vecrnn.perf.RnnWorkload;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -76,19 +78,17 @@ public class StreamBench {
         RecurrentStream.Weights weights;
         float[] x; // [T, B, I]
 
-        RecurrentLayer newLayer(ThreadTeam team) {
-            return RecurrentLayer.builder(CellType.parse(cell), I, H).seed(42).threads(team).build();
+        /** The benchmark workload of this layer: one inference pass over {@value StreamBench#T} steps. */
+        RnnWorkload workload(int threads) {
+            return new RnnWorkload(RnnWorkload.Config.single(CellType.parse(cell), new RnnShape(T, B, I, H),
+                    BenchMode.INFERENCE, threads, BenchParams.SEED));
         }
 
         @Setup(Level.Trial)
         public void setUp() {
-            try (ThreadTeam one = new ThreadTeam(1)) {
-                weights = RecurrentStream.Weights.of(newLayer(one));
-            }
-            Random rnd = new Random(7);
-            x = new float[T * B * I];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) rnd.nextGaussian();
+            try (RnnWorkload source = workload(1)) {
+                weights = RecurrentStream.Weights.of(source.layer());
+                x = source.input();
             }
         }
 
@@ -96,28 +96,26 @@ public class StreamBench {
 
     /**
      * Per benchmark thread: a stream on the shared weights, cycling through the T input frames,
-     * and for the baseline a layer of its own (same seed, so the same weights; a layer is
-     * single-threaded), both on a team of {@code threads}.
+     * and for the baseline a workload of its own (same seed, so the same weights and inputs; a
+     * layer is single-threaded), both on the workload's team of {@code threads}.
      */
     @State(Scope.Thread)
     public static class Session {
         RecurrentStream stream;
         int t;
         float[] chunkOut; // [CHUNK, B, H]
-        ThreadTeam team;
-        RecurrentLayer layer;
+        RnnWorkload fullSequence;
 
         @Setup(Level.Trial)
         public void setUp(Model m) {
             chunkOut = new float[CHUNK * m.B * m.H];
-            team = new ThreadTeam(RnnFixture.threadCount(m.threads));
-            stream = m.weights.newStream(m.B, team);
-            layer = m.newLayer(team);
+            fullSequence = m.workload(BenchParams.threadCount(m.threads));
+            stream = m.weights.newStream(m.B, fullSequence.team());
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            team.close();
+            fullSequence.close();
         }
     }
 
@@ -140,6 +138,6 @@ public class StreamBench {
     @Benchmark
     @OperationsPerInvocation(T)
     public float[] fullSequence(Model m, Session s) {
-        return s.layer.infer(m.x, T, m.B, null, null).out();
+        return s.fullSequence.run();
     }
 }

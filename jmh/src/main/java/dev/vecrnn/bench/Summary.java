@@ -2,6 +2,8 @@ package dev.vecrnn.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vecrnn.perf.MachineInfo;
+import dev.vecrnn.perf.Reports;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Turns JMH JSON result files into {@code summary.md}: the machine, then per benchmark the
@@ -116,13 +117,10 @@ public final class Summary {
         return rows;
     }
 
+    /** The peak file {@code bench peak} wrote, read by perf's one reader of the format. */
     static Peak readPeak(File f) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(f);
-        Map<Integer, Double> m = new TreeMap<>();
-        for (JsonNode r : root.path("results")) {
-            m.put(r.path("threads").asInt(), r.path("gflops_median").asDouble());
-        }
-        return new Peak(m, root.path("vector_bits").asInt(), root.path("date").asText(""), f.toString());
+        dev.vecrnn.perf.Peak.Measured m = dev.vecrnn.perf.Peak.read(f.toPath());
+        return new Peak(m.gflopsByThreads(), m.vectorBits(), m.date(), f.toString());
     }
 
     /**
@@ -142,22 +140,22 @@ public final class Summary {
             String pctPeak = "";
             if (flops > 0 && seconds > 0) {
                 double g = flops / seconds / 1e9;
-                gflops = fmt(g);
+                gflops = Reports.fmt(g);
                 Double p = peak == null ? null : peak.gflopsByThreads().get(threadsOf(r.params(), processors));
                 if (p != null && p > 0) {
-                    pctPeak = fmt(100 * g / p);
+                    pctPeak = Reports.fmt(100 * g / p);
                 }
             }
             String vsScalar = "";
             if (!r.scalar()) {
                 Row s = scalarTwin(rows, r);
                 if (s != null) {
-                    vsScalar = fmt(speedup(s.median(), r.median()));
+                    vsScalar = Reports.fmt(speedup(s.median(), r.median()));
                 }
             }
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    r.benchmark(), paramText(r.params()), vectorLabel(r, defaultBits), fmt(r.median()), fmt(r.error()),
-                    r.unit(), gflops, pctPeak, vsScalar, Double.isNaN(r.allocPerOp()) ? "" : fmt(r.allocPerOp())));
+                    r.benchmark(), paramText(r.params()), vectorLabel(r, defaultBits), Reports.fmt(r.median()), Reports.fmt(r.error()),
+                    r.unit(), gflops, pctPeak, vsScalar, Double.isNaN(r.allocPerOp()) ? "" : Reports.fmt(r.allocPerOp())));
         }
         return out.toString();
     }
@@ -242,14 +240,14 @@ public final class Summary {
         StringBuilder sb = new StringBuilder("% peak: GFLOP/s over the FP32 FMA peak measured at the same thread count ("
                 + peak.vectorBits() + "-bit, " + peak.source() + (peak.date().isEmpty() ? "" : ", " + peak.date()) + "):");
         peak.gflopsByThreads().forEach((t, g) -> sb.append(' ').append(t).append(t == 1 ? " thread " : " threads ")
-                .append(fmt(g)).append(" GFLOP/s;"));
+                .append(Reports.fmt(g)).append(" GFLOP/s;"));
         sb.setLength(sb.length() - 1);
         return sb.append(".\n").toString();
     }
 
     /** CPU and vector facts of this machine (the one the benchmarks ran on). */
     private static Map<String, String> machine() {
-        Map<String, String> all = dev.vecrnn.cli.MachineInfo.collect();
+        Map<String, String> all = MachineInfo.collect();
         Map<String, String> m = new LinkedHashMap<>();
         m.put("cpu", all.get("cpu"));
         m.put("cores (available processors)", all.get("processors"));
@@ -289,13 +287,5 @@ public final class Summary {
             case "ns/op" -> v * 1e-9;
             default -> -1;
         };
-    }
-
-    static String fmt(double v) {
-        if (Double.isNaN(v)) {
-            return "";
-        }
-        double a = Math.abs(v);
-        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.2f" : "%.4f", v);
     }
 }

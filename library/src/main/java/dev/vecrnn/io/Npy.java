@@ -1,5 +1,7 @@
 package dev.vecrnn.io;
 
+import dev.vecrnn.mem.InsufficientMemoryException;
+import dev.vecrnn.mem.MemoryBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,13 +32,17 @@ import java.util.Map;
  * are reordered to row-major. A malformed file raises {@link TensorFileException} naming the file
  * and the problem: wrong magic or version, header length past the file or above
  * {@link #MAX_HEADER_BYTES}, a header that is not the dictionary NumPy writes, an unsupported
- * {@code descr}, a bad shape, more than {@code 2^31-1} elements, or data shorter than the shape
- * needs. Bytes after the data are ignored, as NumPy does.
+ * {@code descr}, a bad shape, more than 64 dimensions, more than {@link Tensor#MAX_ELEMENTS}
+ * elements (the most one Java array holds), or data shorter than the shape needs. Bytes after the
+ * data are ignored, as NumPy does. Before the array is allocated, the bytes it will take are
+ * checked against the heap ({@link MemoryBudget}): an array too large for it raises
+ * {@link InsufficientMemoryException} with the estimate and the {@code -Xmx} that would do.
  *
  * <h2>Writing</h2>
  * Version 1.0 (2.0 only for a header longer than 65535 bytes), {@code '<f4'}, {@code '<i4'} or
  * {@code '<i8'} by the tensor's dtype, C order; byte-identical to {@code numpy.save} of the same
- * array. The file is replaced atomically as with {@link SafeTensors#write(Path, Map)}.
+ * array. The file is replaced atomically by {@link AtomicFiles}, as with
+ * {@link SafeTensors#write(Path, Map)}.
  */
 public final class Npy {
     private Npy() {}
@@ -55,9 +61,14 @@ public final class Npy {
      * Reads the array in {@code file}.
      *
      * @throws TensorFileException if the file is malformed or of an unsupported type
+     * @throws InsufficientMemoryException if the array would not fit in the heap
      * @throws IOException if the file cannot be read
      */
     public static Tensor read(Path file) throws IOException {
+        return read(file, ReadLimits.npy());
+    }
+
+    static Tensor read(Path file, ReadLimits limits) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 10) {
@@ -88,9 +99,9 @@ public final class Npy {
             } else {
                 throw new TensorFileException(file, "unsupported .npy format version " + major + "." + minor);
             }
-            if (headerLen > MAX_HEADER_BYTES) {
+            if (headerLen > limits.maxHeaderBytes()) {
                 throw new TensorFileException(file, "header length " + headerLen + " is above the limit of "
-                        + MAX_HEADER_BYTES + " bytes");
+                        + limits.maxHeaderBytes() + " bytes");
             }
             if (headerLen > size - headerStart) {
                 throw new TensorFileException(file, "header length " + headerLen + " runs past the end of the file ("
@@ -108,8 +119,8 @@ public final class Npy {
             } catch (CharacterCodingException e) {
                 throw new TensorFileException(file, "header is not " + (major == 3 ? "UTF-8" : "ASCII"), e);
             }
-            Map<String, Object> dict = new HeaderParser(file, text).parse();
-            return readData(file, ch, dict, headerStart + headerLen, size);
+            Map<String, Object> dict = new HeaderParser(file, text, limits.maxRank()).parse();
+            return readData(file, ch, dict, headerStart + headerLen, size, limits);
         }
     }
 
@@ -172,8 +183,8 @@ public final class Npy {
         return b.put(text).array();
     }
 
-    private static Tensor readData(Path file, FileChannel ch, Map<String, Object> dict, long dataStart, long size)
-            throws IOException {
+    private static Tensor readData(Path file, FileChannel ch, Map<String, Object> dict, long dataStart, long size,
+            ReadLimits limits) throws IOException {
         for (String key : List.of("descr", "fortran_order", "shape")) {
             if (!dict.containsKey(key)) {
                 throw new TensorFileException(file, "header has no '" + key + "'");
@@ -197,29 +208,24 @@ public final class Npy {
         }
         order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN
                 : descr.charAt(0) == '=' ? ByteOrder.nativeOrder() : ByteOrder.LITTLE_ENDIAN;
-        long numel = 1;
         for (int d : shape) {
             if (d < 0) {
                 throw new TensorFileException(file, "shape " + Arrays.toString(shape) + " has a negative dimension");
             }
         }
-        for (int d : shape) {
-            numel *= d; // numel <= 2^31-1 and d < 2^31 before each step: no overflow
-            if (numel > Integer.MAX_VALUE) {
-                if (Arrays.stream(shape).anyMatch(x -> x == 0)) {
-                    numel = 0;
-                    break;
-                }
-                throw new TensorFileException(file, "shape " + Arrays.toString(shape)
-                        + " has more than 2^31-1 elements, too many for one Java array");
-            }
-        }
+        long numel = limits.numel(file, null, shape);
         long bytes = numel * dtype.byteSize();
         if (bytes > size - dataStart) {
             throw new TensorFileException(file, "shape " + Arrays.toString(shape) + " of '" + descr + "' needs "
                     + bytes + " data bytes but the file has " + (size - dataStart) + " after the header: truncated");
         }
         int n = (int) numel;
+        int heldSize = dtype.isFloating() ? Float.BYTES : Long.BYTES;
+        boolean reorder = fortran && shape.length > 1;
+        // Reordering a Fortran array needs a second array and an int index while the first lives.
+        long heapBytes = numel * heldSize * (reorder ? 2 : 1) + (reorder ? numel * Integer.BYTES : 0)
+                + Math.min(CHUNK_BYTES, bytes);
+        limits.memory().check(heapBytes, file + ": reading an array of shape " + Arrays.toString(shape));
         float[] f = dtype.isFloating() ? new float[n] : null;
         long[] l = dtype.isFloating() ? null : new long[n];
         int itemSize = dtype.byteSize();
@@ -253,7 +259,7 @@ public final class Npy {
                 default -> throw new IllegalStateException(dtype.name());
             }
         }
-        if (fortran && shape.length > 1) {
+        if (reorder) {
             if (f != null) {
                 f = toRowMajor(f, shape);
             } else {
@@ -330,11 +336,13 @@ public final class Npy {
     private static final class HeaderParser {
         private final Path file;
         private final String s;
+        private final int maxRank;
         private int i;
 
-        HeaderParser(Path file, String s) {
+        HeaderParser(Path file, String s, int maxRank) {
             this.file = file;
             this.s = s;
+            this.maxRank = maxRank;
         }
 
         Map<String, Object> parse() throws TensorFileException {
@@ -392,6 +400,9 @@ public final class Npy {
             List<Integer> dims = new ArrayList<>();
             skipSpace();
             while (peek() != ')') {
+                if (dims.size() == maxRank) {
+                    throw error("the shape has more than " + maxRank + " dimensions");
+                }
                 dims.add(integer());
                 skipSpace();
                 if (peek() == ',') {

@@ -26,6 +26,13 @@ import java.util.Arrays;
  * from it; {@link #toFloats()}, {@link #toLongs()} and {@link #toInts()} return fresh copies.
  */
 public final class Tensor {
+    /**
+     * Most elements a tensor can hold: the largest array length the JDK itself allocates
+     * ({@code Integer.MAX_VALUE - 8}); HotSpot refuses lengths just below {@code 2^31-1} with
+     * "Requested array size exceeds VM limit". The readers refuse tensors with more.
+     */
+    public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
     private final DType dtype;
     private final int[] shape;
     private final float[] floats; // F32, else null
@@ -165,6 +172,27 @@ public final class Tensor {
     }
 
     /**
+     * The row-major data of a floating tensor that must not be an integer one: the array itself,
+     * not a copy, as {@link #data()}. For inputs and weights read from files, where integer data
+     * would be a mistake that a silent conversion would hide.
+     *
+     * <pre>{@code
+     * float[] x = inputs.get("x").requireFloats("x");   // an I64 'x' fails, naming it
+     * }</pre>
+     *
+     * @param name the tensor's name, for the message
+     * @throws IllegalArgumentException if this is an integer tensor ({@code I32}, {@code I64}),
+     *     naming {@code name} and the dtype
+     */
+    public float[] requireFloats(String name) {
+        if (floats == null) {
+            throw new IllegalArgumentException("tensor '" + name + "' is " + dtype + " " + Arrays.toString(shape)
+                    + ", expected a floating-point tensor (F32, F64, F16 or BF16)");
+        }
+        return floats;
+    }
+
+    /**
      * The row-major data of an {@code I32} or {@code I64} tensor: the array itself, not a copy.
      *
      * @throws IllegalStateException if this is a floating tensor (use {@link #toLongs()})
@@ -252,7 +280,6 @@ public final class Tensor {
                 + (floats != null ? Arrays.hashCode(floats) : Arrays.hashCode(longs));
     }
 
-    /** Dtype and shape, e.g. {@code Tensor[F32 [2, 3]]}; not the data. */
     /**
      * Writes the elements, little-endian in this tensor's dtype, to {@code ch} through
      * {@code buf} (little-endian order, capacity a multiple of 8): the data section of both the
@@ -283,6 +310,7 @@ public final class Tensor {
         }
     }
 
+    /** Dtype and shape, e.g. {@code Tensor[F32 [2, 3]]}; not the data. */
     @Override
     public String toString() {
         return "Tensor[" + dtype + " " + Arrays.toString(shape) + "]";

@@ -1,25 +1,33 @@
 package dev.vecrnn.mem;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Hands out float buffers by key and keeps them for the next call, so that after the first pass
- * of a given shape no buffer is allocated again. A workspace has a single owner (one layer, one
- * thread at a time); it is not thread-safe.
+ * Float buffers by key, carved once per shape and kept for the next pass, so that after the first
+ * pass of a given shape no buffer is allocated again. A workspace has a single owner (one layer,
+ * one thread at a time); it is not thread-safe.
  *
- * <p>Buffers are at least the requested length (a larger one from an earlier, larger shape is
- * reused) and their contents are whatever the last user left unless {@link #zeroed} is used.
+ * <p>Two steps, kept apart on purpose: {@link #carve} sizes a buffer for a shape (reusing a large
+ * enough one, allocating otherwise); {@link #floats} only looks a carved buffer up and fails when it
+ * is missing or smaller than asked for. A reader whose size formula drifted from the carver's
+ * therefore gets an exception, never a fresh buffer of zeros that would pass for saved data.
+ * Contents are whatever the last user left unless {@link #zeroed} is used.
  */
 public final class Workspace {
     private final Map<Object, float[]> buffers = new HashMap<>();
     private long bytes;
 
-    /** A buffer of at least {@code length} floats for {@code key}; contents unspecified. */
-    public float[] floats(Object key, int length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("buffer '" + key + "' length must be >= 0, got " + length);
-        }
+    /**
+     * The buffer of {@code key}, at least {@code length} floats: the one carved before when it is
+     * large enough (a larger one from an earlier, larger shape included), else a new one that
+     * replaces it. Contents unspecified.
+     *
+     * @throws IllegalArgumentException if {@code length < 0}
+     */
+    public float[] carve(Object key, int length) {
+        checkLength(key, length);
         float[] b = buffers.get(key);
         if (b == null || b.length < length) {
             if (b != null) {
@@ -32,10 +40,38 @@ public final class Workspace {
         return b;
     }
 
+    /** Bytes {@link #carve carve(key, length)} would allocate now: 0 when the buffer held is large enough. */
+    public long bytesToCarve(Object key, int length) {
+        checkLength(key, length);
+        float[] b = buffers.get(key);
+        return b == null || b.length < length ? 4L * length : 0;
+    }
+
+    /**
+     * The buffer carved for {@code key}; it holds at least {@code length} floats. Contents unspecified.
+     *
+     * @throws IllegalStateException if nothing was carved for {@code key}, or only fewer than
+     *                               {@code length} floats (the caller's size disagrees with the carver's)
+     * @throws IllegalArgumentException if {@code length < 0}
+     */
+    public float[] floats(Object key, int length) {
+        checkLength(key, length);
+        float[] b = buffers.get(key);
+        if (b == null) {
+            throw new IllegalStateException("workspace buffer '" + key + "' was never carved (asked for " + length
+                    + " floats)");
+        }
+        if (b.length < length) {
+            throw new IllegalStateException("workspace buffer '" + key + "' was carved with " + b.length
+                    + " floats, asked for " + length + ": the reader's size disagrees with the carver's");
+        }
+        return b;
+    }
+
     /** Like {@link #floats} but the first {@code length} floats are set to zero. */
     public float[] zeroed(Object key, int length) {
         float[] b = floats(key, length);
-        java.util.Arrays.fill(b, 0, length, 0f);
+        Arrays.fill(b, 0, length, 0f);
         return b;
     }
 
@@ -44,10 +80,16 @@ public final class Workspace {
         return bytes;
     }
 
-    /** Drops every buffer (the next use allocates again). */
+    /** Drops every buffer (the next use must carve again). */
     public void clear() {
         buffers.clear();
         bytes = 0;
+    }
+
+    private static void checkLength(Object key, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("buffer '" + key + "' length must be >= 0, got " + length);
+        }
     }
 
     /**

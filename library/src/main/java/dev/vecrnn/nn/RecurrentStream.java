@@ -1,39 +1,36 @@
 package dev.vecrnn.nn;
 
-import dev.vecrnn.kernel.GateKernels;
-import dev.vecrnn.kernel.MatVec;
-import dev.vecrnn.kernel.PackedMatrix;
-import dev.vecrnn.kernel.Sgemm;
 import dev.vecrnn.mem.ThreadTeam;
-
-import java.util.Arrays;
+import dev.vecrnn.profile.LayerProbe;
 
 /**
  * Stateful, step-by-step inference with a {@link RecurrentLayer}'s weights: feed one timestep
- * {@code x_t [B, I]}, get {@code h_t [B, H]} of the last layer, while the stream keeps every
- * layer's hidden state {@code h [L, B, H]} (and cell state {@code c [L, B, H]} for LSTM) for the
- * next step. This is the shape of online use: speech frames, sensor readings or tokens that arrive
- * one at a time, with an answer wanted after each.
+ * {@code x_t [B, I]}, get {@code h_t [B, S]} of the last layer, while the stream keeps every
+ * layer's hidden state {@code h [L, B, S]} (and cell state {@code c [L, B, H]} for LSTM) for the
+ * next step. {@code S} is the hidden size H, or the projection size P of an LSTM with projections
+ * (PyTorch's {@code proj_size}). This is the shape of online use: speech frames, sensor readings
+ * or tokens that arrive one at a time, with an answer wanted after each.
  *
  * <pre>{@code
  * RecurrentStream.Weights weights = RecurrentStream.Weights.of(layer); // once; share it
  * RecurrentStream stream = weights.newStream(1);                        // one per session/thread
  * for (float[] frame : frames) {
- *     float[] h = stream.step(frame);                                   // [B, H], reused buffer
+ *     float[] h = stream.step(frame);                                   // [B, S], reused buffer
  * }
  * }</pre>
+ *
+ * <p>A bidirectional stack cannot be streamed: its reverse direction starts from the end of the
+ * sequence, which a stream has not seen yet.
  *
  * <h2>Same results as a full-sequence pass, bit for bit</h2>
  * Feeding a sequence step by step gives <em>bitwise</em> the outputs and final states of
  * {@link RecurrentLayer#infer} (and {@link RecurrentLayer#forward}) over the whole sequence with
- * the same initial state. Each step does the layer's arithmetic in the layer's order: the input
- * projection starts from the folded biases and adds {@code x·W_ihᵀ} by one fused multiply-add per
- * term in index order, the recurrent product {@code h·W_hhᵀ} starts from zero the same way, and the
- * same fused gate kernels combine them. Only where the products run differs (here one step at a
- * time; there one GEMM over all steps), which changes no bit, because every GEMM, the
- * {@code MatVec} kernel used at batch 1 included, computes each element by that one sequence of
- * operations (see {@code Sgemm}), and the gate kernels, built from IEEE operations only, give the
- * same bits wherever and whenever they run (interpreted or JIT-compiled, any call site).
+ * the same initial state: a stream runs the layer's own forward time loop, with the same packed
+ * weights, folded biases and fused gate kernels. Only where the products run differs (here one
+ * step at a time; there one GEMM over all steps), which changes no bit: every GEMM, the
+ * {@code MatVec} kernel used for one row included, computes each element by the same sequence of
+ * fused multiply-adds (see {@code Sgemm}), and the gate kernels, built from IEEE operations only,
+ * give the same bits wherever and whenever they run.
  *
  * <h2>Weights: a snapshot, shared</h2>
  * {@link Weights#of} copies and packs the layer's weights once (the layout the kernels read, as a
@@ -43,66 +40,89 @@ import java.util.Arrays;
  * {@code Weights} is immutable, so any number of streams on any number of threads may share one
  * (no copy of the weights per stream).
  *
- * <h2>Chunks</h2>
- * When inputs arrive a few frames at a time, {@link #steps} runs a chunk of {@code T} steps at
- * once with the same results: the input projection of the whole chunk is one GEMM (as in a
- * full-sequence pass), so at batch 1 it reads {@code W_ih} once per chunk instead of once per
- * step, which is about half the weight traffic of a step.
+ * <h2>Chunks and cost</h2>
+ * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
+ * with I = H = 256), so once that exceeds the core's L2 cache the step is bound by the bandwidth
+ * of the next cache level. When inputs arrive a few frames at a time, {@link #steps} runs a chunk
+ * of {@code T} steps with the same results and makes the input projection of the whole chunk one
+ * GEMM, reading {@code W_ih} once per chunk instead of once per step (about half the weight
+ * traffic of a step).
  *
  * <h2>Threads and memory</h2>
- * A stream is not thread-safe: one thread steps it at a time (different streams on different
- * threads need no coordination; each stream owns all the memory it writes). A step allocates
- * nothing once the calling thread has done a step of this shape. At batch 1 a step is two
- * matrix-vector products per layer ({@code MatVec}, vectorised over the packed weights); at larger
- * batches two small GEMMs ({@code Sgemm.sgemmPacked}). By default a step runs on the calling
- * thread only (the layer's thread team is not used): the right choice for many streams on many
- * threads.
+ * A stream is single-threaded (a call while another thread is inside one of its methods fails
+ * with an {@link IllegalStateException}); streams on different threads need no coordination, as
+ * each owns all the memory it writes. A step allocates nothing once the calling thread has done a
+ * step of this shape. At batch 1 a step is two matrix-vector products per layer ({@code MatVec});
+ * at larger batches two small GEMMs. By default a step runs on the calling thread only (the
+ * layer's thread team is not used): the right choice for many streams on many threads.
  *
  * <h2>One stream on several cores</h2>
  * For the lowest latency of a single stream, {@link Weights#newStream(int, ThreadTeam)} spreads
- * each step over a {@link ThreadTeam}: every member computes the gates of its own share of the
- * hidden units (its slice of each gate's rows of both weight matrices) and applies the gate
- * kernel to them, so each core reads only its share of the weights, which then may fit in its own
- * L2 cache. Layers and the steps of a chunk are separated by one team barrier each; a single step
- * of a one-layer stream needs none. The results are bitwise those of the one-thread stream (each
- * output element is computed by the same operations, only on another core). The team runs one
- * job at a time: streams that share a team take turns.
- *
- * <h2>Cost</h2>
- * A batch-1 step reads every weight once: {@code 4·G·H·(I+H)} bytes per layer (2 MB for an LSTM
- * with I = H = 256). Once that exceeds the core's L2 cache, the step is bound by the bandwidth of
- * the next cache level, not by arithmetic; larger batches and chunks amortise the reads.
+ * each step over a {@link ThreadTeam} as a layer's pass spreads its time loop: every member owns
+ * whole blocks of hidden units, computes all gates of its units (its slice of the rows of both
+ * weight matrices) and applies the gate kernel to them, so each core reads only its share of the
+ * weights, which then may fit in its own L2 cache. Steps and layers are separated by one team
+ * barrier each (two per step with projections); a single step of a one-layer stream needs none.
+ * The results are bitwise those of the one-thread stream (each output element is computed by the
+ * same operations, only on another core). The team runs one job at a time: streams that share a
+ * team take turns.
  */
 public final class RecurrentStream {
     private final int batch;
+    /** The sizes; every {@link Weights} this stream runs on has the same. */
+    private final LayerConf conf;
     private Weights weights;
     /** Spreads each step over its members, or null to run on the calling thread. */
     private final ThreadTeam team;
-    /** Team path: what the team job does, reused for every step (no allocation per step). */
-    private final TeamStep teamStep;
-    /** Team path: the state after the running step, swapped with {@link #h} when it ends. */
-    private final float[][] hNext;
+    /** T steps of B rows, all live. */
+    private final SequenceLayout layout = new SequenceLayout();
+    /** Per layer: what the forward loop reads and writes. */
+    private final ForwardFrame[] frames;
+    /** Team path: the job of one call, reused (no allocation per step). */
+    private final TeamJob teamJob;
+    /** Fails a second thread that calls in while one is inside. */
+    private final UseGuard guard = new UseGuard();
+    /** Test hook: runs on entry of every step, inside the thread guard (null: none). */
+    private Runnable stepEntryHook;
 
-    // state and scratch, all owned by this stream
-    private final float[][] h;      // per layer: hidden state [B, H]
-    private final float[][] c;      // per layer: cell state [B, H] (LSTM), else null
-    private final float[] gh;       // recurrent product [B, G*H]
-    private final float[] out;      // what step() returns [B, H]
-    private float[] gx = new float[0];   // input projection plus biases [T*B, G*H], grown to the largest chunk
-    private float[] midA = new float[0]; // outputs of layers below the last [T*B, H] (even layers)
+    // state and scratch, all owned by this stream (scratch with kernel slack past its end)
+    private final StreamState state;
+    private final float[] out;       // what step() returns [B, S]
+    private float[] gx = new float[0];   // input projection plus biases [T·B, G·H], grown to the largest chunk
+    private float[] midA = new float[0]; // outputs of layers below the last [T·B, S] (even layers)
     private float[] midB = new float[0]; // (odd layers)
+    /**
+     * Projections: the last layer's outputs [T·B, P], copied to the caller's array after the loop.
+     * The projection's matrix-vector product stores whole vectors under a mask, which takes a slow,
+     * allocating path where a vector reaches past the end of an array; the caller's arrays have no
+     * slack after them, this one has.
+     */
+    private float[] projectedOut = new float[0];
 
     private RecurrentStream(Weights weights, int batch, ThreadTeam team) {
         this.weights = weights;
+        this.conf = weights.conf;
         this.batch = batch;
         this.team = team != null && team.size() > 1 ? team : null;
-        int bh = batch * weights.hidden;
-        h = new float[weights.layers][bh];
-        hNext = this.team == null ? null : new float[weights.layers][bh];
-        teamStep = this.team == null ? null : new TeamStep();
-        c = weights.cell == CellType.LSTM ? new float[weights.layers][bh] : null;
-        gh = new float[batch * weights.gates * weights.hidden];
-        out = new float[bh];
+        final int L = conf.layers;
+        final int slack = PassBuffers.KERNEL_SLACK;
+        state = new StreamState(conf, batch, this.team != null);
+        out = new float[batch * conf.state];
+        teamJob = this.team == null ? null : new TeamJob();
+        float[] gh = new float[batch * conf.gh + slack];
+        float[] r = conf.projected ? new float[batch * conf.hidden + slack] : null;
+        LayerProbe probe = new LayerProbe(); // never begins a pass: the loop is not timed
+        frames = new ForwardFrame[L];
+        for (int k = 0; k < L; k++) {
+            ForwardFrame f = new ForwardFrame(conf, layout, probe, this.team);
+            f.matVecForOneRow = true;
+            f.gh = gh;
+            f.r = r;
+            if (conf.lstm) {
+                f.c.inPlace(state.c[k], 0);
+            }
+            frames[k] = f;
+        }
         ensureChunk(1);
     }
 
@@ -120,18 +140,19 @@ public final class RecurrentStream {
 
     /**
      * One timestep: {@code xt} is the input {@code [B, I]}; returns the last layer's new hidden
-     * state {@code h_t [B, H]}. The returned array is this stream's output buffer, overwritten by
+     * state {@code h_t [B, S]}. The returned array is this stream's output buffer, overwritten by
      * the next step (copy it to keep it); writing into it does not change the stream's state.
      *
      * @throws IllegalArgumentException if {@code xt} is null or not {@code B*I} floats long
+     * @throws IllegalStateException if another thread is using this stream
      */
     public float[] step(float[] xt) {
-        int n = batch * weights.input;
+        int n = batch * conf.input;
         if (xt == null || xt.length != n) {
-            throw new IllegalArgumentException("xt: expected shape [B, I] = [" + batch + ", " + weights.input + "] ("
+            throw new IllegalArgumentException("xt: expected shape [B, I] = [" + batch + ", " + conf.input + "] ("
                     + n + " floats), got " + (xt == null ? "null" : xt.length + " floats"));
         }
-        run(xt, 0, 1, out, 0);
+        run("step", xt, 0, 1, out, 0);
         return out;
     }
 
@@ -142,17 +163,18 @@ public final class RecurrentStream {
      *
      * @throws IllegalArgumentException if {@code x} is null or holds fewer than {@code B*I}
      *                                  floats from {@code offset}
+     * @throws IllegalStateException if another thread is using this stream
      */
     public float[] step(float[] x, int offset) {
         checkInput("x", x, offset, 1);
-        run(x, offset, 1, out, 0);
+        run("step", x, offset, 1, out, 0);
         return out;
     }
 
     /**
      * {@code T} timesteps at once, for inputs that arrive in chunks (frames buffered by an audio
      * device, a batch of log lines): reads {@code x [T, B, I]} from {@code xOffset}, writes the last
-     * layer's hidden states {@code [T, B, H]} to {@code out} from {@code outOffset}, and leaves the
+     * layer's hidden states {@code [T, B, S]} to {@code out} from {@code outOffset}, and leaves the
      * state after the last step. Bitwise the same as {@code T} calls of {@link #step}, but the input
      * projection of all {@code T} steps is one GEMM, as in a full-sequence pass, so each weight
      * matrix {@code W_ih} is read once per chunk instead of once per step. The first chunk of a
@@ -160,31 +182,31 @@ public final class RecurrentStream {
      *
      * @throws IllegalArgumentException if {@code T < 1}, or {@code x} or {@code out} is null or too
      *                                  short, naming the argument, the expected and the actual size
+     * @throws IllegalStateException if another thread is using this stream
      */
     public void steps(float[] x, int xOffset, int T, float[] out, int outOffset) {
         if (T < 1) {
             throw new IllegalArgumentException("T: expected >= 1 timesteps, got " + T);
         }
         checkInput("x", x, xOffset, T);
-        long n = (long) T * batch * weights.hidden;
+        long n = (long) T * batch * conf.state;
         if (out == null || outOffset < 0 || outOffset + n > out.length) {
-            throw new IllegalArgumentException("out: expected room for [T, B, H] = [" + T + ", " + batch + ", "
-                    + weights.hidden + "] (" + n + " floats) from offset " + outOffset + ", got "
-                    + (out == null ? "null" : "an array of " + out.length + " floats"));
+            throw new IllegalArgumentException("out: expected room for " + (conf.projected ? "[T, B, P]" : "[T, B, H]")
+                    + " = [" + T + ", " + batch + ", " + conf.state + "] (" + n + " floats) from offset " + outOffset
+                    + ", got " + (out == null ? "null" : "an array of " + out.length + " floats"));
         }
-        if ((long) T * batch * Math.max(weights.gates * weights.hidden, weights.input) > Integer.MAX_VALUE - 64) {
+        if ((long) T * batch * Math.max(conf.gh, conf.input) > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("T: a chunk of " + T + " steps of batch " + batch
                     + " needs more scratch than a Java array holds; use shorter chunks");
         }
-        ensureChunk(T);
-        run(x, xOffset, T, out, outOffset);
+        run("steps", x, xOffset, T, out, outOffset);
     }
 
     private void checkInput(String name, float[] x, int offset, int T) {
-        long n = (long) T * batch * weights.input;
+        long n = (long) T * batch * conf.input;
         if (x == null || offset < 0 || offset + n > x.length) {
-            String shape = T == 1 ? "[B, I] = [" + batch + ", " + weights.input + "]"
-                    : "[T, B, I] = [" + T + ", " + batch + ", " + weights.input + "]";
+            String shape = T == 1 ? "[B, I] = [" + batch + ", " + conf.input + "]"
+                    : "[T, B, I] = [" + T + ", " + batch + ", " + conf.input + "]";
             throw new IllegalArgumentException(name + ": expected shape " + shape + " (" + n + " floats) from offset "
                     + offset + ", got " + (x == null ? "null" : "an array of " + x.length + " floats"));
         }
@@ -193,200 +215,125 @@ public final class RecurrentStream {
     /** Grows the chunk scratch to T steps (allocating only when T exceeds every earlier chunk). */
     private void ensureChunk(int T) {
         int rows = T * batch;
-        int gates = weights.gates * weights.hidden;
-        if (gx.length < rows * gates) {
-            gx = new float[rows * gates];
+        if (gx.length < rows * conf.gh + PassBuffers.KERNEL_SLACK) {
+            gx = new float[rows * conf.gh + PassBuffers.KERNEL_SLACK];
         }
-        if (weights.layers > 1 && midA.length < rows * weights.hidden) {
-            midA = new float[rows * weights.hidden];
-            midB = weights.layers > 2 ? new float[rows * weights.hidden] : midB;
+        if (conf.layers > 1 && midA.length < rows * conf.state + PassBuffers.KERNEL_SLACK) {
+            midA = new float[rows * conf.state + PassBuffers.KERNEL_SLACK];
+            midB = conf.layers > 2 ? new float[rows * conf.state + PassBuffers.KERNEL_SLACK] : midB;
+        }
+        if (conf.projected && projectedOut.length < rows * conf.state + PassBuffers.KERNEL_SLACK) {
+            projectedOut = new float[rows * conf.state + PassBuffers.KERNEL_SLACK];
+        }
+    }
+
+    /** {@link #run(float[], int, int, float[], int)} inside the thread guard, for {@code method}. */
+    private void run(String method, float[] x, int xOffset, int T, float[] dst, int dstOffset) {
+        enter(method);
+        try {
+            if (stepEntryHook != null) {
+                stepEntryHook.run();
+            }
+            ensureChunk(T);
+            run(x, xOffset, T, dst, dstOffset);
+        } finally {
+            guard.exit();
         }
     }
 
     /**
-     * T steps, layer by layer as a full-sequence pass does: the input projection of all T*B rows
-     * (biases, then += in·W_ihᵀ), then per step the recurrent product and the gate kernel.
+     * T steps, layer by layer as a full-sequence pass does: the input projection of all T·B rows,
+     * then the time loop ({@link ForwardLoop}); the last layer's outputs end in {@code dst}.
      */
     private void run(float[] x, int xOffset, int T, float[] dst, int dstOffset) {
-        if (team != null) {
-            teamStep.start(weights, x, xOffset, T, dst, dstOffset);
-            try {
-                team.run(teamStep);
-            } finally {
-                teamStep.end();
-            }
-            // hNext now holds the state after the last step (h, the state before it, was read
-            // by every member until the end, so it could not be overwritten in place)
-            for (int k = 0; k < h.length; k++) {
-                float[] before = h[k];
-                h[k] = hNext[k];
-                hNext[k] = before;
-            }
-            return;
-        }
-        final Weights w = weights;
-        final int B = batch;
-        final int H = w.hidden;
-        final int GH = w.gates * H;
-        final int BH = B * H;
-        final int rows = T * B;
+        layout.set(T, batch, null);
+        final int L = conf.layers;
+        final int BS = batch * conf.state;
         float[] in = x;
         int inOff = xOffset;
-        int inSize = w.input;
-        for (int k = 0; k < w.layers; k++) {
-            boolean last = k == w.layers - 1;
-            float[] lout = last ? dst : (k % 2 == 0 ? midA : midB);
-            int loutOff = last ? dstOffset : 0;
-            float[] hk = h[k];
-            float[] bias = w.bias[k];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(bias, 0, gx, r * GH, GH);
-            }
-            product(rows, in, inOff, inSize, w.inputWeights[k], 1f, gx);
-            for (int t = 0; t < T; t++) {
-                int g = t * B * GH;
-                int o = loutOff + t * BH;
-                product(B, hk, 0, H, w.recurrentWeights[k], 0f, gh);
-                switch (w.cell) {
-                    case LSTM -> GateKernels.lstmForward(B, H, gx, g, H, gh, 0, H, GH,
-                            c[k], 0, c[k], 0, lout, o, H, false);
-                    // reads h_{t-1} (hk) while writing h_t, so into the output slot first
-                    case GRU -> GateKernels.gruForward(B, H, gx, g, H, gh, 0, H, GH, w.bhn[k], 0,
-                            hk, 0, lout, o, null, 0, H, false);
-                    case RNN_TANH -> GateKernels.rnnTanhForward(B, H, gx, g, gh, 0, GH, lout, o, H);
-                    case RNN_RELU -> GateKernels.rnnReluForward(B, H, gx, g, gh, 0, GH, lout, o, H);
-                }
-                System.arraycopy(lout, o, hk, 0, BH);
+        for (int k = 0; k < L; k++) {
+            boolean last = k == L - 1;
+            float[] lout = !last ? (k % 2 == 0 ? midA : midB) : conf.projected ? projectedOut : dst;
+            int loutOff = last && !conf.projected ? dstOffset : 0;
+            ForwardFrame f = frames[k];
+            f.packed = weights.layers[k];
+            f.gates = gx;
+            f.x = in;
+            f.xOff = inOff;
+            f.h.perStep(state.h[k], 0, 0, lout, loutOff);
+            if (team == null) {
+                ForwardLoop.projectRows(f, 0, 1);
+                ForwardLoop.run(f, 0, 1, false);
+                // the state for the next call: the last step's row (h[k] was read at step 0 only)
+                System.arraycopy(lout, loutOff + (T - 1) * BS, state.h[k], 0, BS);
             }
             in = lout;
             inOff = loutOff;
-            inSize = H;
         }
+        if (team != null) {
+            // a single layer reading its input from the array it writes: wait until every member has read it
+            teamJob.inputIsOutput = L == 1 && x == frames[0].h.steps;
+            team.run(teamJob);
+            // hNext now holds the state after the last step (h, the state before it, was read by
+            // every member until the end, so it could not be overwritten in place)
+            state.swap();
+        }
+        if (conf.projected) {
+            System.arraycopy(projectedOut, 0, dst, dstOffset, T * BS);
+        }
+        frames[0].x = null;
+        frames[L - 1].h.steps = null;
     }
 
-    /** {@code y = a·Wᵀ + beta*y} for {@code m} rows of {@code a}: a matrix-vector product for one row. */
-    private static void product(int m, float[] a, int offA, int k, PackedMatrix wT, float beta, float[] y) {
-        product(m, a, offA, k, wT, 0, wT.cols(), beta, y);
-    }
+    /**
+     * The team form of {@link #run}: member {@code worker} owns the hidden units
+     * {@code [u0, u1)} of the layer's loop split (whole gate-interleaving blocks): it computes
+     * those units' columns of the input projection and of each step's recurrent product and runs
+     * the gate kernel on them, which needs no other member's columns. Only the new hidden state is
+     * shared: step t+1 (and the next layer) read all of step t's output, hence the barriers of
+     * the loop, the last one skipped after the very last step, where the join of
+     * {@link ThreadTeam#run} suffices. Each member copies its columns of each layer's final state
+     * to {@link StreamState#hNext}, so no member overwrites a state another may still be reading.
+     */
+    private final class TeamJob implements ThreadTeam.Job {
+        boolean inputIsOutput;
 
-    /** Columns {@code [n0, n1)} of {@link #product(int, float[], int, int, PackedMatrix, float, float[])}. */
-    private static void product(int m, float[] a, int offA, int k, PackedMatrix wT, int n0, int n1,
-                                float beta, float[] y) {
-        if (m == 1) {
-            MatVec.packed(1f, a, offA, wT, n0, n1, beta, y, 0);
-        } else {
-            Sgemm.sgemmPacked(false, m, 1f, a, offA, k, wT, n0, n1, beta, y, 0, wT.cols());
+        @Override
+        public void run(int worker, int workers) {
+            final int L = conf.layers;
+            final int S = conf.state;
+            final int rows = layout.rows;
+            for (int k = 0; k < L; k++) {
+                ForwardFrame f = frames[k];
+                int u0 = ForwardLoop.unitStart(f, worker, workers);
+                int u1 = ForwardLoop.unitStart(f, worker + 1, workers);
+                ForwardLoop.projectColumns(f, u0, u1);
+                if (k == 0 && inputIsOutput) {
+                    TeamSplit.sync(team, workers);
+                }
+                ForwardLoop.run(f, worker, workers, k < L - 1);
+                // this member's columns of the final state: its units, or with projections its columns of P
+                int c0 = conf.projected ? ForwardLoop.projStart(f, worker, workers) : u0;
+                int c1 = conf.projected ? ForwardLoop.projStart(f, worker + 1, workers) : u1;
+                int lastRow = f.h.stepsOff + (rows - batch) * S;
+                for (int b = 0; b < batch && c0 < c1; b++) {
+                    System.arraycopy(f.h.steps, lastRow + b * S + c0, state.hNext[k], b * S + c0, c1 - c0);
+                }
+            }
         }
     }
 
     /**
-     * The team form of {@link #run}: member {@code worker} owns hidden units {@code [j0, j1)}
-     * (split at packed-panel boundaries), i.e. columns {@code [g*H + j0, g*H + j1)} of every
-     * gate g. It computes those columns of the input projection and of each step's recurrent
-     * product, and runs the gate kernel on its units, which needs no other member's columns. Only
-     * the new hidden state is shared: step t+1 (and the next layer) read all of step t's output,
-     * hence one barrier per step, skipped after the very last step, where the join of
-     * {@link ThreadTeam#run} suffices. Step t reads {@code h_{t-1}} from the output slot of step
-     * t-1 (the stream's state only at t = 0), and each member copies its units of the final state
-     * to {@link #hNext}, so no member overwrites a state another may still be reading.
+     * Sets every hidden (and cell) state to zero, as at the start of a new sequence.
+     *
+     * @throws IllegalStateException if another thread is using this stream
      */
-    private final class TeamStep implements ThreadTeam.Job {
-        private Weights w;
-        private float[] x;
-        private int xOffset;
-        private int T;
-        private float[] dst;
-        private int dstOffset;
-
-        void start(Weights w, float[] x, int xOffset, int T, float[] dst, int dstOffset) {
-            this.w = w;
-            this.x = x;
-            this.xOffset = xOffset;
-            this.T = T;
-            this.dst = dst;
-            this.dstOffset = dstOffset;
-        }
-
-        /** Drops the references to the caller's arrays. */
-        void end() {
-            x = null;
-            dst = null;
-        }
-
-        @Override
-        public void run(int worker, int workers) {
-            final Weights w = this.w;
-            final int T = this.T;
-            final int B = batch;
-            final int H = w.hidden;
-            final int G = w.gates;
-            final int GH = G * H;
-            final int BH = B * H;
-            final int rows = T * B;
-            final int granule = w.recurrentWeights[0].panelWidth();
-            final int j0 = ThreadTeam.split(H, granule, worker, workers);
-            final int j1 = ThreadTeam.split(H, granule, worker + 1, workers);
-            final int units = j1 - j0;
-            float[] in = x;
-            int inOff = xOffset;
-            int inSize = w.input;
-            for (int k = 0; k < w.layers; k++) {
-                boolean last = k == w.layers - 1;
-                float[] lout = last ? dst : (k % 2 == 0 ? midA : midB);
-                int loutOff = last ? dstOffset : 0;
-                float[] bias = w.bias[k];
-                if (units > 0) {
-                    for (int r = 0; r < rows; r++) {
-                        for (int g = 0; g < G; g++) {
-                            System.arraycopy(bias, g * H + j0, gx, r * GH + g * H + j0, units);
-                        }
-                    }
-                    for (int g = 0; g < G; g++) {
-                        product(rows, in, inOff, inSize, w.inputWeights[k], g * H + j0, g * H + j1, 1f, gx);
-                    }
-                }
-                for (int t = 0; t < T; t++) {
-                    int gOff = t * B * GH;
-                    int o = loutOff + t * BH;
-                    float[] hPrev = t == 0 ? h[k] : lout;
-                    int hPrevOff = t == 0 ? 0 : o - BH;
-                    if (units > 0) {
-                        for (int g = 0; g < G; g++) {
-                            product(B, hPrev, hPrevOff, H, w.recurrentWeights[k], g * H + j0, g * H + j1, 0f, gh);
-                        }
-                        switch (w.cell) {
-                            case LSTM -> GateKernels.lstmForward(B, units, gx, gOff + j0, H, gh, j0, H, GH,
-                                    c[k], j0, c[k], j0, lout, o + j0, H, false);
-                            case GRU -> GateKernels.gruForward(B, units, gx, gOff + j0, H, gh, j0, H, GH, w.bhn[k], j0,
-                                    hPrev, hPrevOff + j0, lout, o + j0, null, 0, H, false);
-                            case RNN_TANH -> GateKernels.rnnTanhForward(B, units, gx, gOff + j0, gh, j0, GH,
-                                    lout, o + j0, H);
-                            case RNN_RELU -> GateKernels.rnnReluForward(B, units, gx, gOff + j0, gh, j0, GH,
-                                    lout, o + j0, H);
-                        }
-                    }
-                    if (!(last && t == T - 1)) {
-                        team.barrier();
-                    }
-                }
-                int finalStep = loutOff + (T - 1) * BH;
-                for (int b = 0; b < B && units > 0; b++) {
-                    System.arraycopy(lout, finalStep + b * H + j0, hNext[k], b * H + j0, units);
-                }
-                in = lout;
-                inOff = loutOff;
-                inSize = H;
-            }
-        }
-    }
-
-    /** Sets every hidden (and cell) state to zero, as at the start of a new sequence. */
     public void reset() {
-        for (int k = 0; k < h.length; k++) {
-            Arrays.fill(h[k], 0f);
-            if (c != null) {
-                Arrays.fill(c[k], 0f);
-            }
+        enter("reset");
+        try {
+            state.set(null, null);
+        } finally {
+            guard.exit();
         }
     }
 
@@ -394,39 +341,35 @@ public final class RecurrentStream {
      * Sets the state, e.g. to {@code hN}/{@code cN} of a {@link RecurrentLayer} pass to continue
      * its sequence step by step (the values are copied).
      *
-     * @param h hidden states {@code [L, B, H]}, or null for zeros
+     * @param h hidden states {@code [L, B, S]}, or null for zeros
      * @param c cell states {@code [L, B, H]} (LSTM only), or null for zeros; must be null for other cells
      * @throws IllegalArgumentException naming the argument, the expected and the actual shape
+     * @throws IllegalStateException if another thread is using this stream
      */
     public void setState(float[] h, float[] c) {
-        checkState("h", h);
-        if (this.c != null) {
-            checkState("c", c);
-        } else if (c != null) {
-            throw new IllegalArgumentException("c: only an lstm has a cell state; pass null for " + weights.cell.cliName());
-        }
-        int bh = batch * weights.hidden;
-        for (int k = 0; k < this.h.length; k++) {
-            copyOrZero(h, k * bh, this.h[k]);
-            if (this.c != null) {
-                copyOrZero(c, k * bh, this.c[k]);
-            }
+        state.check("h", h, false);
+        state.checkCells("c", c);
+        enter("setState");
+        try {
+            state.set(h, c);
+        } finally {
+            guard.exit();
         }
     }
 
-    /** A copy of every layer's hidden state, {@code [L, B, H]}. */
+    /** A copy of every layer's hidden state, {@code [L, B, S]}. */
     public float[] hiddenState() {
-        float[] copy = new float[h.length * batch * weights.hidden];
+        float[] copy = new float[conf.layers * batch * conf.state];
         copyState(copy, null);
         return copy;
     }
 
     /** A copy of every layer's cell state, {@code [L, B, H]}, for LSTM; null for other cells. */
     public float[] cellState() {
-        if (c == null) {
+        if (!conf.lstm) {
             return null;
         }
-        float[] copy = new float[c.length * batch * weights.hidden];
+        float[] copy = new float[conf.layers * batch * conf.hidden];
         copyState(null, copy);
         return copy;
     }
@@ -434,26 +377,19 @@ public final class RecurrentStream {
     /**
      * Copies the state into caller-owned arrays, allocating nothing.
      *
-     * @param hOut receives the hidden states {@code [L, B, H]}, or null to skip
+     * @param hOut receives the hidden states {@code [L, B, S]}, or null to skip
      * @param cOut receives the cell states {@code [L, B, H]} (LSTM only), or null to skip
      * @throws IllegalArgumentException naming the argument, the expected and the actual shape
+     * @throws IllegalStateException if another thread is using this stream
      */
     public void copyState(float[] hOut, float[] cOut) {
-        checkState("hOut", hOut);
-        if (c != null) {
-            checkState("cOut", cOut);
-        } else if (cOut != null) {
-            throw new IllegalArgumentException("cOut: only an lstm has a cell state; pass null for "
-                    + weights.cell.cliName());
-        }
-        int bh = batch * weights.hidden;
-        for (int k = 0; k < h.length; k++) {
-            if (hOut != null) {
-                System.arraycopy(h[k], 0, hOut, k * bh, bh);
-            }
-            if (cOut != null) {
-                System.arraycopy(c[k], 0, cOut, k * bh, bh);
-            }
+        state.check("hOut", hOut, false);
+        state.checkCells("cOut", cOut);
+        enter("copyState");
+        try {
+            state.copyTo(hOut, cOut);
+        } finally {
+            guard.exit();
         }
     }
 
@@ -462,16 +398,22 @@ public final class RecurrentStream {
      * state. They must be of the same cell type and sizes.
      *
      * @throws IllegalArgumentException if {@code weights} is null or of another cell type or size
+     * @throws IllegalStateException if another thread is using this stream
      */
     public void setWeights(Weights weights) {
         if (weights == null) {
             throw new IllegalArgumentException("weights is null");
         }
-        if (!weights.sameShapeAs(this.weights)) {
-            throw new IllegalArgumentException("weights: expected " + this.weights.describe() + ", got "
-                    + weights.describe());
+        if (!weights.conf.sameShapeAs(conf)) {
+            throw new IllegalArgumentException("weights: expected " + this.weights.conf.describe() + ", got "
+                    + weights.conf.describe());
         }
-        this.weights = weights;
+        enter("setWeights");
+        try {
+            this.weights = weights;
+        } finally {
+            guard.exit();
+        }
     }
 
     /** The weights this stream runs on. */
@@ -486,23 +428,18 @@ public final class RecurrentStream {
 
     @Override
     public String toString() {
-        return "RecurrentStream[" + weights.describe() + ", batch " + batch + "]";
+        return "RecurrentStream[" + conf.describe() + ", batch " + batch + "]";
     }
 
-    private void checkState(String name, float[] a) {
-        long n = (long) h.length * batch * weights.hidden;
-        if (a != null && a.length != n) {
-            throw new IllegalArgumentException(name + ": expected shape [L, B, H] = [" + h.length + ", " + batch + ", "
-                    + weights.hidden + "] (" + n + " floats) or null, got " + a.length + " floats");
-        }
+    /** Test hook: {@code hook} runs inside every step and chunk, after the thread guard. */
+    void onStepEntryForTesting(Runnable hook) {
+        this.stepEntryHook = hook;
     }
 
-    private static void copyOrZero(float[] src, int off, float[] dst) {
-        if (src == null) {
-            Arrays.fill(dst, 0f);
-        } else {
-            System.arraycopy(src, off, dst, 0, dst.length);
-        }
+    /** Claims the stream for the calling thread, or fails if another thread is inside one of its methods. */
+    private void enter(String method) {
+        guard.enter(method, this, "a stream is used by one thread at a time. Give each thread its own stream: "
+                + "weights().newStream(batch) shares these weights");
     }
 
     private static void checkBatch(int batch) {
@@ -513,58 +450,20 @@ public final class RecurrentStream {
 
     /**
      * An immutable snapshot of a {@link RecurrentLayer}'s weights, packed once into the layout the
-     * step kernels read: per layer {@code W_ihᵀ} and {@code W_hhᵀ} as packed GEMM operands, the
-     * two bias vectors folded into one (except GRU's {@code b_hn}, which sits inside
-     * {@code r * (W_hn h + b_hn)} and is kept apart). Share one among any number of streams and
-     * threads; it holds no reference to the layer and no mutable scratch.
+     * step kernels read: per layer the same packed operands and folded biases a pass of the layer
+     * uses (see {@code PackedWeights}). Share one among any number of streams and threads; it holds
+     * no reference to the layer and no mutable scratch.
      */
     public static final class Weights {
-        private final CellType cell;
-        private final int input;
-        private final int hidden;
-        private final int layers;
-        private final int gates;
-        private final PackedMatrix[] inputWeights;     // W_ihᵀ [in, G*H] per layer
-        private final PackedMatrix[] recurrentWeights; // W_hhᵀ [H, G*H] per layer
-        private final float[][] bias;                  // folded biases [G*H] per layer
-        private final float[][] bhn;                   // GRU: b_hn [H] per layer, else null
+        private final LayerConf conf;
+        private final PackedWeights[] layers;
 
         private Weights(RecurrentLayer layer) {
-            this.cell = layer.cell();
-            this.input = layer.inputSize();
-            this.hidden = layer.hiddenSize();
-            this.layers = layer.numLayers();
-            this.gates = cell.gates();
-            for (Parameter p : layer.parameters()) {
-                if (p.name().endsWith("_reverse")) {
-                    throw new IllegalArgumentException("layer: a bidirectional layer cannot run as a stream "
-                            + "(its reverse direction needs the whole sequence); parameter " + p.name());
-                }
-            }
-            int gh = gates * hidden;
-            inputWeights = new PackedMatrix[layers];
-            recurrentWeights = new PackedMatrix[layers];
-            bias = new float[layers][gh];
-            bhn = cell == CellType.GRU ? new float[layers][hidden] : null;
-            for (int k = 0; k < layers; k++) {
-                int in = k == 0 ? input : hidden;
-                float[] wih = layer.parameter("weight_ih_l" + k).value();
-                float[] whh = layer.parameter("weight_hh_l" + k).value();
-                float[] bih = layer.parameter("bias_ih_l" + k).value();
-                float[] bhh = layer.parameter("bias_hh_l" + k).value();
-                inputWeights[k] = Sgemm.packB(true, in, gh, wih, 0, in);
-                recurrentWeights[k] = Sgemm.packB(true, hidden, gh, whh, 0, hidden);
-                // the same float sums as a pass of the layer, so that the results agree bitwise
-                int folded = cell == CellType.GRU ? 2 * hidden : gh;
-                for (int j = 0; j < folded; j++) {
-                    bias[k][j] = bih[j] + bhh[j];
-                }
-                for (int j = folded; j < gh; j++) {
-                    bias[k][j] = bih[j];
-                }
-                if (bhn != null) {
-                    System.arraycopy(bhh, 2 * hidden, bhn[k], 0, hidden);
-                }
+            this.conf = layer.conf();
+            layers = new PackedWeights[conf.layers];
+            PackedWeights.PackScratch scratch = new PackedWeights.PackScratch();
+            for (int k = 0; k < conf.layers; k++) {
+                layers[k] = PackedWeights.of(conf, layer.params(), k, scratch);
             }
         }
 
@@ -578,8 +477,10 @@ public final class RecurrentStream {
             if (layer == null) {
                 throw new IllegalArgumentException("layer: expected a RecurrentLayer, got null");
             }
-            if (layer.projSize() > 0) {
-                throw new IllegalArgumentException("layer: proj_size is not supported by RecurrentStream yet");
+            if (layer.conf().bidirectional()) {
+                throw new IllegalArgumentException("layer: a bidirectional stack cannot run as a stream (its reverse "
+                        + "direction starts from the end of the sequence, which a stream has not seen); run "
+                        + "RecurrentLayer.infer over the whole sequence instead");
             }
             return new Weights(layer);
         }
@@ -597,9 +498,9 @@ public final class RecurrentStream {
 
         private void checkStreamBatch(int batch) {
             checkBatch(batch);
-            long widest = (long) batch * Math.max(gates * hidden, input);
-            if (widest > Integer.MAX_VALUE - 64) {
-                throw new IllegalArgumentException("batch: " + batch + " rows of " + Math.max(gates * hidden, input)
+            int width = Math.max(conf.gh, conf.input);
+            if ((long) batch * width > Integer.MAX_VALUE - 64) {
+                throw new IllegalArgumentException("batch: " + batch + " rows of " + width
                         + " floats do not fit in one Java array");
             }
         }
@@ -625,32 +526,37 @@ public final class RecurrentStream {
         }
 
         public CellType cell() {
-            return cell;
+            return conf.cell;
         }
 
         public int inputSize() {
-            return input;
+            return conf.input;
         }
 
         public int hiddenSize() {
-            return hidden;
+            return conf.hidden;
         }
 
         public int numLayers() {
-            return layers;
+            return conf.layers;
         }
 
-        boolean sameShapeAs(Weights o) {
-            return cell == o.cell && input == o.input && hidden == o.hidden && layers == o.layers;
+        /** LSTM projection size P (PyTorch's {@code proj_size}), 0 without projections. */
+        public int projSize() {
+            return conf.proj;
         }
 
-        String describe() {
-            return cell.cliName() + ", input " + input + ", hidden " + hidden + ", layers " + layers;
+        /**
+         * Width S of the hidden state and of each step's output row: P with projections, else H.
+         * A step returns {@code [B, S]}.
+         */
+        public int stateSize() {
+            return conf.state;
         }
 
         @Override
         public String toString() {
-            return "RecurrentStream.Weights[" + describe() + "]";
+            return "RecurrentStream.Weights[" + conf.describe() + "]";
         }
     }
 }

@@ -371,7 +371,8 @@ class SafeTensorsTest {
         assertThatThrownBy(() -> AtomicFiles.write(f, ch -> {
             ch.write(ByteBuffer.wrap(new byte[1000]));
             throw new IOException("disk full (simulated)");
-        })).isInstanceOf(IOException.class).hasMessage("disk full (simulated)");
+        })).isInstanceOf(IOException.class).hasMessage(f + ": cannot write it: disk full (simulated)")
+                .hasRootCauseMessage("disk full (simulated)");
         assertThatThrownBy(() -> AtomicFiles.write(f, ch -> {
             ch.write(ByteBuffer.wrap(new byte[10]));
             throw new UncheckedIOException(new IOException("unchecked (simulated)"));

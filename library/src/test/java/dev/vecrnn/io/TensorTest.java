@@ -88,4 +88,15 @@ class TensorTest {
         assertThat(DType.BF16.isFloating()).isTrue();
         assertThat(DType.I32.isFloating()).isFalse();
     }
+
+    @Test
+    void requireFloatsReturnsTheFloatDataAndRefusesIntegerTensorsNamingThem() {
+        float[] x = {1, 2};
+        assertThat(Tensor.of(x, 2).requireFloats("x")).isSameAs(x);
+        assertThatThrownBy(() -> Tensor.ofLongs(new long[] {1, 2}, 1, 2).requireFloats("h0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tensor 'h0' is I64 [1, 2], expected a floating-point tensor (F32, F64, F16 or BF16)");
+        assertThatThrownBy(() -> Tensor.ofInts(new int[] {3}, 1).requireFloats("x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("tensor 'x' is I32 [1]");
+    }
 }

@@ -244,14 +244,6 @@ class ProjectionTest {
                 .hasMessageContaining("[1, 2, 3]");
     }
 
-    @Test
-    void streamingRejectsProjections() {
-        RecurrentLayer layer = RecurrentLayer.builder(CellType.LSTM, 5, 8).projSize(3).seed(2).threads(TEAM).build();
-        assertThatThrownBy(() -> RecurrentStream.Weights.of(layer))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("proj_size is not supported by RecurrentStream yet");
-    }
-
     /**
      * H = 70 makes several unit blocks and P = 37 more than one panel of projection columns at
      * every vector width, so each team size splits units and projection columns differently.

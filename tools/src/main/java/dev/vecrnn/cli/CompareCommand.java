@@ -1,5 +1,13 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.MachineInfo;
+import dev.vecrnn.perf.Reports;
+import dev.vecrnn.study.StudyCharts;
+import dev.vecrnn.study.StudyTask;
+import dev.vecrnn.study.StudyConfig;
+import dev.vecrnn.study.StudyCell;
+import dev.vecrnn.study.StudyReport;
+import dev.vecrnn.study.StudyRun;
 import dev.vecrnn.mem.ThreadTeam;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;

@@ -1,5 +1,6 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.MachineInfo;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,9 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.study.StudyTask;
+import dev.vecrnn.study.StudyConfig;
+import dev.vecrnn.study.StudyCell;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

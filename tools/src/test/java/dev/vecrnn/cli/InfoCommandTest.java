@@ -1,5 +1,7 @@
 package dev.vecrnn.cli;
 
+import dev.vecrnn.perf.MachineInfo;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vecrnn.kernel.VectorSupport;
