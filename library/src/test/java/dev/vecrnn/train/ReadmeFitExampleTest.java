@@ -72,7 +72,7 @@ class ReadmeFitExampleTest {
     }
 
     /**
-     * The example trains in a few seconds. Repeating the last value scores
+     * Repeating the last value scores
      * {@code 2·0.1² + (1 - cos 0.3) ≈ 0.065} in expectation; the noise on the target alone costs
      * {@code 0.1² = 0.01} (more with the noise on the inputs). Measured: early stopping ends the run
      * at epoch 51 (best epoch 41), test MSE 0.0170 against 0.0667 for repeating the last value.
