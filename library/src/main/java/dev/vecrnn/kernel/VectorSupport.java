@@ -41,8 +41,11 @@ public final class VectorSupport {
         String note = "";
         if (!MODULE_PRESENT) {
             bits = 0;
-            note = "jdk.incubator.vector is not readable; running the scalar kernels. "
-                    + "Start the JVM with --add-modules jdk.incubator.vector for the vector kernels.";
+            note = "jdk.incubator.vector is not readable, so vecrnn runs its scalar kernels (many times slower). "
+                    + "Start the JVM with --add-modules jdk.incubator.vector: in Maven Surefire or Failsafe "
+                    + "<argLine>--add-modules=jdk.incubator.vector</argLine>; for mvn exec:java (Maven's own JVM) "
+                    + "MAVEN_OPTS=--add-modules=jdk.incubator.vector or that line in .mvn/jvm.config; for exec:exec "
+                    + "and java, on the command line before the main class.";
             System.err.println("WARNING: vecrnn: " + note);
         } else {
             int preferred = Lanes.Preferred.bits(); // not Lanes.preferredBits(): that would initialise Lanes.F now

@@ -44,6 +44,7 @@ public final class CharLmTask extends SeededTask {
         this.seqLen = seqLen;
     }
 
+    /** The text the sequences are drawn from. */
     public CharText text() {
         return text;
     }

@@ -54,6 +54,7 @@ public final class CharText {
         }
     }
 
+    /** The characters of the text and their class indices. */
     public Vocabulary vocabulary() {
         return vocabulary;
     }

@@ -29,7 +29,9 @@ import java.util.Arrays;
 public final class CopyTask extends SeededTask {
     /** Alphabet size: blank, eight data symbols, delimiter. */
     public static final int SYMBOLS = 10;
+    /** The symbol of the waiting steps, and the target until the answer starts. */
     public static final int BLANK = 0;
+    /** The symbol that asks for the answer. */
     public static final int DELIMITER = 9;
     /** Data symbols are {@code 1..DATA_SYMBOLS}. */
     public static final int DATA_SYMBOLS = 8;

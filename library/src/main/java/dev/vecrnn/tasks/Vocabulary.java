@@ -63,6 +63,7 @@ public final class Vocabulary {
         return c < indexOf.length ? indexOf[c] : -1;
     }
 
+    /** Whether {@code c} has a class index. */
     public boolean contains(char c) {
         return indexOf(c) >= 0;
     }

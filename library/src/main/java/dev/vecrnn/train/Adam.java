@@ -18,9 +18,13 @@ import java.util.Map;
  * in double once per step; the element loop runs in float like PyTorch's.
  */
 public final class Adam extends Optimizer {
+    /** PyTorch's default learning rate. */
     public static final double DEFAULT_LR = 1e-3;
+    /** PyTorch's default {@code betas[0]}. */
     public static final double DEFAULT_BETA1 = 0.9;
+    /** PyTorch's default {@code betas[1]}. */
     public static final double DEFAULT_BETA2 = 0.999;
+    /** PyTorch's default {@code eps}. */
     public static final double DEFAULT_EPS = 1e-8;
 
     private final double beta1;
@@ -49,14 +53,17 @@ public final class Adam extends Optimizer {
         this.eps = checkEps(eps);
     }
 
+    /** Decay of the first moment. */
     public double beta1() {
         return beta1;
     }
 
+    /** Decay of the second moment. */
     public double beta2() {
         return beta2;
     }
 
+    /** Added to the corrected root. */
     public double eps() {
         return eps;
     }

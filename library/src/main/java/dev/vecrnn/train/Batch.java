@@ -1,10 +1,10 @@
 package dev.vecrnn.train;
 
 /**
- * The buffers of one batch, allocated once and refilled by {@link Task#nextBatch}: inputs
- * {@code x[T, B, I]} (time-major, {@code (t*B + b)*I + i}) and either float targets (MSE kinds)
- * or class labels (cross-entropy kinds) for the {@code rows = scoredSteps(T) * B} scored
- * positions, time-major as well.
+ * The buffers of one batch, allocated once and refilled by a {@link BatchSource} (or
+ * {@link Task#nextBatch}): inputs {@code x[T, B, I]} (time-major, {@code (t*B + b)*I + i}) and
+ * either float targets (MSE kinds) or class labels (cross-entropy kinds) for the
+ * {@code rows = scoredSteps(T) * B} scored positions, time-major as well.
  */
 public final class Batch {
     private final LossKind kind;
@@ -16,6 +16,12 @@ public final class Batch {
     private final float[] targets;  // MSE kinds: [rows, O]; else empty
     private final int[] labels;     // cross-entropy kinds: [rows]; else empty
 
+    /**
+     * Zeroed buffers for {@code batchSize} sequences of {@code seqLen} steps.
+     *
+     * @throws IllegalArgumentException for a null kind, a size below 1, or more elements than a
+     *     Java array holds
+     */
     public Batch(LossKind kind, int seqLen, int batchSize, int inputSize, int outputSize) {
         if (kind == null) {
             throw new IllegalArgumentException("kind is null");
@@ -47,6 +53,7 @@ public final class Batch {
         }
     }
 
+    /** The loss kind the targets are for. */
     public LossKind kind() {
         return kind;
     }
@@ -89,6 +96,41 @@ public final class Batch {
     /** Class labels {@code [scoredRows]} for cross-entropy kinds; empty for MSE kinds. */
     public int[] labels() {
         return labels;
+    }
+
+    /**
+     * Overwrites this batch with sequences {@code firstRow .. firstRow + batchSize() - 1} of
+     * {@code source}: a micro-batch of a larger batch (inputs, and the targets or labels of the
+     * same sequences). Allocates nothing.
+     *
+     * @throws IllegalArgumentException unless {@code source} has this batch's kind, T, I and O
+     *     and those rows
+     */
+    public void copyRowsFrom(Batch source, int firstRow) {
+        if (source == null || source.kind != kind || source.seqLen != seqLen || source.inputSize != inputSize
+                || source.outputSize != outputSize) {
+            throw new IllegalArgumentException("cannot copy rows of " + (source == null ? "null"
+                    : describe(source.kind, source.seqLen, source.inputSize, source.outputSize)) + " into a batch of "
+                    + describe(kind, seqLen, inputSize, outputSize));
+        }
+        if (firstRow < 0 || firstRow + batchSize > source.batchSize) {
+            throw new IllegalArgumentException("rows " + firstRow + ".." + (firstRow + batchSize - 1)
+                    + " are not all in a batch of " + source.batchSize);
+        }
+        int srcB = source.batchSize;
+        for (int t = 0; t < seqLen; t++) {
+            System.arraycopy(source.x, (t * srcB + firstRow) * inputSize, x, t * batchSize * inputSize,
+                    batchSize * inputSize);
+        }
+        int steps = kind.scoredSteps(seqLen);
+        for (int t = 0; t < steps; t++) {
+            if (kind.classification()) {
+                System.arraycopy(source.labels, t * srcB + firstRow, labels, t * batchSize, batchSize);
+            } else {
+                System.arraycopy(source.targets, (t * srcB + firstRow) * outputSize, targets,
+                        t * batchSize * outputSize, batchSize * outputSize);
+            }
+        }
     }
 
     /** Throws unless this batch has the loss kind and sizes {@code task} produces. */

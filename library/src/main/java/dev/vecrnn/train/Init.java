@@ -45,6 +45,7 @@ public final class Init {
             this.cliName = cliName;
         }
 
+        /** The lower-case name used on the command line and in reports, e.g. {@code orthogonal}. */
         public String cliName() {
             return cliName;
         }

@@ -23,7 +23,7 @@ public sealed interface LearningRateSchedule {
     }
 
     /**
-     * Parses the form {@link #toString()} writes: {@code constant(0.01)} or
+     * Parses the form the schedules' {@code toString()} writes: {@code constant(0.01)} or
      * {@code step(0.01, 1000, 0.5)}; a bare number is a constant rate.
      *
      * @throws IllegalArgumentException naming the accepted forms
@@ -60,6 +60,7 @@ public sealed interface LearningRateSchedule {
 
     /** A fixed learning rate. */
     record Constant(double lr) implements LearningRateSchedule {
+        /** Checks the rate. */
         public Constant {
             checkRate(lr);
         }
@@ -77,6 +78,7 @@ public sealed interface LearningRateSchedule {
 
     /** {@code lr * gamma^floor(update / every)}. */
     record StepDecay(double lr, long every, double gamma) implements LearningRateSchedule {
+        /** Checks the rate, interval and factor. */
         public StepDecay {
             checkRate(lr);
             if (every < 1) {

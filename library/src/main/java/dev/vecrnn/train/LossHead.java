@@ -1,5 +1,6 @@
 package dev.vecrnn.train;
 
+import dev.vecrnn.kernel.Blas1;
 import java.util.Arrays;
 
 /**
@@ -22,6 +23,7 @@ public final class LossHead {
     private float[] outputs = new float[0];   // head outputs (predictions or logits) [rows, O]
     private float[] dOutputs = new float[0];  // dLoss/dOutputs [rows, O]
 
+    /** A head that scores {@code dense}'s outputs by {@code kind}'s loss. */
     public LossHead(Dense dense, LossKind kind) {
         if (dense == null || kind == null) {
             throw new IllegalArgumentException("dense and kind must be non-null, got " + dense + ", " + kind);
@@ -30,10 +32,12 @@ public final class LossHead {
         this.kind = kind;
     }
 
+    /** The dense layer. */
     public Dense dense() {
         return dense;
     }
 
+    /** The loss and the scored steps. */
     public LossKind kind() {
         return kind;
     }
@@ -80,6 +84,21 @@ public final class LossHead {
      */
     public double forwardBackward(int seqLen, int batch, float[] out, float[] targets, int targetsOffset,
                                   int[] labels, int labelsOffset, float[] dOut) {
+        return forwardBackward(seqLen, batch, out, targets, targetsOffset, labels, labelsOffset, dOut, 1f);
+    }
+
+    /**
+     * {@link #forwardBackward(int, int, float[], float[], int, int[], int, float[])} for the
+     * gradient of {@code gradientScale} times the loss: the head's gradients and {@code dOut} are
+     * scaled (the returned loss is not). Micro-batch {@code p} of a batch of {@code B} sequences
+     * uses {@code B_p / B}, so that the micro-batches' gradients sum to the gradient of the whole
+     * batch's mean loss. A scale of exactly 1 costs nothing and changes no bit.
+     */
+    public double forwardBackward(int seqLen, int batch, float[] out, float[] targets, int targetsOffset,
+                                  int[] labels, int labelsOffset, float[] dOut, float gradientScale) {
+        if (!(gradientScale >= 0) || !Float.isFinite(gradientScale)) {
+            throw new IllegalArgumentException("gradient scale must be finite and >= 0, got " + gradientScale);
+        }
         checkOut("dOut", dOut, seqLen, batch);
         if (dOut == out) {
             throw new IllegalArgumentException("dOut must be a different array from out");
@@ -87,6 +106,9 @@ public final class LossHead {
         forward(seqLen, batch, out);
         int rows = scoredRows(seqLen, batch);
         double loss = lossOfOutputs(rows, targets, targetsOffset, labels, labelsOffset);
+        if (gradientScale != 1f) {
+            Blas1.scale(rows * dense.outputSize(), gradientScale, dOutputs, 0);
+        }
         int h = dense.inputSize();
         int first = kind.firstScoredStep(seqLen) * batch * h;
         Arrays.fill(dOut, 0, first, 0f);

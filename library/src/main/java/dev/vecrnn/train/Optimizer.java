@@ -87,6 +87,7 @@ public abstract sealed class Optimizer permits Sgd, RmsProp, Adam {
         return paramList;
     }
 
+    /** The learning rate of the next step. */
     public final double learningRate() {
         return learningRate;
     }

@@ -17,8 +17,11 @@ import java.util.Map;
  * ({@code lr / sqrt(1 - alpha)}, 10·lr for alpha 0.99), as in PyTorch.
  */
 public final class RmsProp extends Optimizer {
+    /** PyTorch's default learning rate. */
     public static final double DEFAULT_LR = 0.01;
+    /** PyTorch's default {@code alpha}. */
     public static final double DEFAULT_ALPHA = 0.99;
+    /** PyTorch's default {@code eps}. */
     public static final double DEFAULT_EPS = 1e-8;
 
     private final double alpha;
@@ -41,10 +44,12 @@ public final class RmsProp extends Optimizer {
         this.eps = checkEps(eps);
     }
 
+    /** Decay of the running average of squared gradients. */
     public double alpha() {
         return alpha;
     }
 
+    /** Added to the root. */
     public double eps() {
         return eps;
     }

@@ -36,6 +36,7 @@ public final class Sgd extends Optimizer {
         this.momentum = momentum;
     }
 
+    /** The momentum factor (0: plain SGD). */
     public double momentum() {
         return momentum;
     }

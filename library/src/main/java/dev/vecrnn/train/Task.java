@@ -1,9 +1,11 @@
 package dev.vecrnn.train;
 
 /**
- * A sequence task: an endless, reproducible stream of batches plus the numbers that say whether
- * a network learned it. It lives here, beside the {@link Trainer} that consumes it, so that
- * training does not depend on the task generators ({@code dev.vecrnn.tasks}, one layer up).
+ * A generated sequence task: an endless, reproducible stream of batches plus the numbers that say
+ * whether a network learned it (a baseline and a success threshold, for studies and reports). It
+ * lives here so that training does not depend on the task generators ({@code dev.vecrnn.tasks},
+ * one layer up). A {@link Trainer} takes its batches through {@link #batches(int)}; data of your
+ * own needs none of this interface: see {@link Dataset} or implement {@link BatchSource}.
  *
  * <p>A task is seeded at construction; the same seed gives the same batches (and batch sizes)
  * in the same order. Batch {@code i} of the stream is a pure function of the seed, {@code i} and
@@ -35,6 +37,18 @@ public interface Task {
     /** A batch of {@code batchSize} sequences shaped for this task. */
     default Batch newBatch(int batchSize) {
         return new Batch(lossKind(), seqLen(), batchSize, inputSize(), outputSize());
+    }
+
+    /**
+     * This task's stream as a {@link BatchSource} of batches of {@code batchSize} sequences:
+     * batch {@code i} is batch {@code i} of the task. Its {@link BatchSource#identity() identity},
+     * which a checkpoint records, is {@link #describe()}: every task of {@code dev.vecrnn.tasks}
+     * names all its parameters and its seed there, as the identity must.
+     *
+     * @throws IllegalArgumentException if {@code batchSize < 1}
+     */
+    default BatchSource batches(int batchSize) {
+        return new TaskBatches(this, batchSize);
     }
 
     /**

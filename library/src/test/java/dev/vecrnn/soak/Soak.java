@@ -7,6 +7,7 @@ import dev.vecrnn.nn.RecurrentStream;
 import dev.vecrnn.tasks.AddingTask;
 import dev.vecrnn.train.Checkpoint;
 import dev.vecrnn.train.Init;
+import dev.vecrnn.train.Model;
 import dev.vecrnn.train.Trainer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -261,9 +262,9 @@ public final class Soak {
     private void train(Path dir) throws IOException {
         try (ThreadTeam team = new ThreadTeam(2)) {
             AddingTask task = new AddingTask(30, 5);
-            RecurrentLayer lstm = RecurrentLayer.builder(CellType.LSTM, task.inputSize(), 32).threads(team).build();
-            Trainer trainer = Trainer.builder(lstm, task).initialize(Init.Scheme.ORTHOGONAL, 3).forgetBias(1.0)
-                    .clipNorm(1.0).batchSize(16).build();
+            Model lstm = Model.builder(CellType.LSTM, task.inputSize(), 32).outputSize(task.outputSize())
+                    .loss(task.lossKind()).init(Init.Scheme.ORTHOGONAL).forgetBias(1.0).seed(3).threads(team).build();
+            Trainer trainer = Trainer.builder(lstm, task.batches(16)).clipNorm(1.0).build();
             Path file = dir.resolve("soak.ckpt.safetensors");
             while (!stop.get()) {
                 double loss = trainer.step();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.CellType;
 import dev.vecrnn.nn.Parameter;
-import dev.vecrnn.nn.RecurrentLayer;
 import dev.vecrnn.tasks.AddingTask;
 import dev.vecrnn.tasks.SineTask;
 import java.io.IOException;
@@ -35,17 +34,15 @@ class BitExactTrainingTest {
 
     private static Trainer adding(ThreadTeam team, int hidden, int batch, long layerSeed, boolean initialize,
                                   Function<List<Parameter>, Optimizer> optimizer) {
-        Trainer.Builder b = Trainer.builder(
-                        RecurrentLayer.builder(CellType.LSTM, 2, hidden).threads(team).seed(layerSeed).build(),
-                        new AddingTask(12, 9))
+        Model.Builder m = Model.builder(CellType.LSTM, 2, hidden).threads(team).seed(layerSeed);
+        if (initialize) {
+            m.init(Init.Scheme.ORTHOGONAL).seed(21).forgetBias(1.0);
+        }
+        return Trainer.builder(m.build(), new AddingTask(12, 9).batches(batch))
                 .optimizer(optimizer)
                 .schedule(LearningRateSchedule.stepDecay(0.02, 7, 0.5))
                 .clipNorm(0.5)
-                .batchSize(batch);
-        if (initialize) {
-            b.initialize(Init.Scheme.ORTHOGONAL, 21).forgetBias(1.0);
-        }
-        return b.build();
+                .build();
     }
 
     static Stream<String> optimizers() {
@@ -131,19 +128,18 @@ class BitExactTrainingTest {
     void truncatedBpttResumesExactlyToo() throws IOException {
         try (ThreadTeam team = new ThreadTeam(2)) {
             IntFunction<Trainer> make = seed -> Trainer.builder(
-                            RecurrentLayer.builder(CellType.GRU, 1, 12).seed(seed).threads(team).build(),
-                            new SineTask(20, true, 2))
-                    .initialize(Init.Scheme.XAVIER, 3)
+                            Model.builder(CellType.GRU, 1, 12).loss(LossKind.MSE_EVERY_STEP).init(Init.Scheme.XAVIER)
+                                    .seed(seed).threads(team).build(),
+                            new SineTask(20, true, 2).batches(4))
                     .optimizer(ps -> new Adam(ps, 0.01))
                     .truncation(5)
-                    .batchSize(4)
                     .build();
-            Trainer straight = make.apply(1);
+            Trainer straight = make.apply(3);
             double[] expected = new double[8];
             for (int i = 0; i < 8; i++) {
                 expected[i] = straight.step();
             }
-            Trainer first = make.apply(1);
+            Trainer first = make.apply(3);
             double[] losses = new double[8];
             for (int i = 0; i < 4; i++) {
                 losses[i] = first.step();

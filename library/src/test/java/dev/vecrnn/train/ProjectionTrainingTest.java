@@ -33,24 +33,29 @@ class ProjectionTrainingTest {
                 .threads(TEAM).build();
     }
 
+    private static Model model(Task task, int hidden, int proj, boolean bi, long seed) {
+        return Model.builder(CellType.LSTM, task.inputSize(), hidden).projSize(proj).bidirectional(bi)
+                .outputSize(task.outputSize()).loss(task.lossKind()).seed(seed).threads(TEAM).build();
+    }
+
     @Test
     void theHeadReadsTheLayersOutputWidth() {
         Task task = new AddingTask(8, 3);
-        assertThat(Trainer.builder(lstm(16, 5, false), task).build().head().dense().inputSize()).isEqualTo(5);
-        assertThat(Trainer.builder(lstm(16, 5, true), task).build().head().dense().inputSize()).isEqualTo(10);
-        assertThat(Trainer.builder(lstm(16, 0, true), task).build().head().dense().inputSize()).isEqualTo(32);
+        assertThat(model(task, 16, 5, false, 777).head().dense().inputSize()).isEqualTo(5);
+        assertThat(model(task, 16, 5, true, 777).head().dense().inputSize()).isEqualTo(10);
+        assertThat(model(task, 16, 0, true, 777).head().dense().inputSize()).isEqualTo(32);
 
         LossHead wrong = new LossHead(new Dense("head", 16, task.outputSize()), task.lossKind());
-        assertThatThrownBy(() -> Trainer.builder(lstm(16, 5, false), task).head(wrong).build())
+        assertThatThrownBy(() -> Model.of(lstm(16, 5, false), wrong))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("output size 5");
     }
 
     @Test
     void truncatedStepsCarryProjectedStates() {
         Task task = new SineTask(12, true, 3);
-        RecurrentLayer layer = RecurrentLayer.builder(CellType.LSTM, task.inputSize(), 16).projSize(6).numLayers(2).seed(7)
-                .threads(TEAM).build();
-        Trainer trainer = Trainer.builder(layer, task).truncation(4).batchSize(8).build();
+        Model model = Model.builder(CellType.LSTM, task.inputSize(), 16).projSize(6).numLayers(2)
+                .loss(task.lossKind()).seed(7).threads(TEAM).build();
+        Trainer trainer = Trainer.builder(model, task.batches(8)).truncation(4).build();
         for (int i = 0; i < 3; i++) {
             assertThat(trainer.step()).isFinite();
         }
@@ -66,17 +71,16 @@ class ProjectionTrainingTest {
     @Test
     void learnsTheAddingProblemThroughAProjection() {
         Task task = new AddingTask(10, 1);
-        Trainer trainer = Trainer.builder(lstm(24, 12, false), task)
-                .initialize(Init.Scheme.PYTORCH, 8)
+        Model model = model(task, 24, 12, false, 8);
+        Trainer trainer = Trainer.builder(model, task.batches(16))
                 .optimizer(ps -> new Adam(ps, 0.02))
                 .clipNorm(1.0)
-                .batchSize(16)
                 .build();
-        double before = trainer.evaluate(new AddingTask(10, 12345), 10);
+        double before = model.evaluate(new AddingTask(10, 12345).batches(16), 10);
         for (int i = 0; i < 400; i++) {
             trainer.step();
         }
-        double after = trainer.evaluate(new AddingTask(10, 12345), 20);
+        double after = model.evaluate(new AddingTask(10, 12345).batches(16), 20);
         assertThat(before).isGreaterThan(0.1);
         assertThat(after).isLessThan(0.05);
     }

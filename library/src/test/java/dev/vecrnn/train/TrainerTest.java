@@ -46,8 +46,10 @@ class TrainerTest {
         TEAM.close();
     }
 
-    private static RecurrentLayer lstm(Task task, int hidden, ThreadTeam team) {
-        return RecurrentLayer.builder(CellType.LSTM, task.inputSize(), hidden).threads(team).seed(5).build();
+    /** An LSTM model for {@code task}, initialised by PyTorch's default from {@code seed}. */
+    private static Model lstm(Task task, int hidden, long seed) {
+        return Model.builder(CellType.LSTM, task.inputSize(), hidden).outputSize(task.outputSize())
+                .loss(task.lossKind()).seed(seed).threads(TEAM).build();
     }
 
     // ---------------------------------------------------------------------------------------
@@ -64,13 +66,12 @@ class TrainerTest {
     @Test
     void learnsTheAddingProblem() {
         Task task = new AddingTask(10, 1);
-        Trainer trainer = Trainer.builder(lstm(task, 24, TEAM), task)
-                .initialize(Init.Scheme.PYTORCH, 8)
+        Model model = lstm(task, 24, 8);
+        Trainer trainer = Trainer.builder(model, task.batches(16))
                 .optimizer(ps -> new Adam(ps, 0.02))
                 .clipNorm(1.0)
-                .batchSize(16)
                 .build();
-        double before = trainer.evaluate(new AddingTask(10, 12345), 10);
+        double before = model.evaluate(new AddingTask(10, 12345).batches(16), 10);
         double firstSum = 0;
         double lastSum = 0;
         for (int i = 0; i < 400; i++) {
@@ -81,7 +82,7 @@ class TrainerTest {
                 lastSum += loss;
             }
         }
-        double after = trainer.evaluate(new AddingTask(10, 12345), 20);
+        double after = model.evaluate(new AddingTask(10, 12345).batches(16), 20);
         assertThat(before).isGreaterThan(0.1);
         assertThat(lastSum).isLessThan(firstSum / 4);
         assertThat(after).isLessThan(0.05);
@@ -127,8 +128,7 @@ class TrainerTest {
     @Test
     void aNaNLossStopsTrainingNamingTheStepAndLeavesTheParameters() {
         Task task = new PoisonedTask(new AddingTask(8, 3), 3);
-        Trainer trainer = Trainer.builder(lstm(task, 8, TEAM), task)
-                .initialize(Init.Scheme.PYTORCH, 1).batchSize(4).build();
+        Trainer trainer = Trainer.builder(lstm(task, 8, 1), task.batches(4)).build();
         for (int i = 0; i < 3; i++) {
             trainer.step();
         }
@@ -149,10 +149,11 @@ class TrainerTest {
         // a huge head weight: outputs ~1e31 (finite float, loss ~1e62 finite in double), but
         // dOut = dY W ~ 1e61 overflows float, so the layer's gradients are infinite or NaN
         Task task = new AddingTask(8, 3);
-        Trainer trainer = Trainer.builder(lstm(task, 8, TEAM), task)
-                .initialize(Init.Scheme.PYTORCH, 1).batchSize(4).clipNorm(1.0).build();
+        // without a bound on finite values, so that the non-finite gradient is what stops the run
+        Trainer trainer = Trainer.builder(lstm(task, 8, 1), task.batches(4)).clipNorm(1.0)
+                .divergence(DivergenceBound.OFF).build();
         trainer.step();
-        java.util.Arrays.fill(trainer.head().dense().weight().value(), 1e30f);
+        java.util.Arrays.fill(trainer.model().head().dense().weight().value(), 1e30f);
         assertThatThrownBy(trainer::step)
                 .isInstanceOf(TrainingDivergedException.class)
                 .hasMessageContaining("step 1")
@@ -164,12 +165,12 @@ class TrainerTest {
 
     private static Trainer adding(Task task, ThreadTeam team, int hidden, int batch,
                                   Function<List<Parameter>, Optimizer> optimizer) {
-        return Trainer.builder(lstm(task, hidden, team), task)
-                .initialize(Init.Scheme.ORTHOGONAL, 21).forgetBias(1.0)
+        Model model = Model.builder(CellType.LSTM, task.inputSize(), hidden).outputSize(task.outputSize())
+                .loss(task.lossKind()).init(Init.Scheme.ORTHOGONAL).seed(21).forgetBias(1.0).threads(team).build();
+        return Trainer.builder(model, task.batches(batch))
                 .optimizer(optimizer)
                 .schedule(LearningRateSchedule.stepDecay(0.02, 7, 0.5))
                 .clipNorm(0.5)
-                .batchSize(batch)
                 .build();
     }
 
@@ -195,12 +196,10 @@ class TrainerTest {
             Path file = dir.resolve(kind + ".safetensors");
             first.save(file);
             // initialised from another seed and never re-initialised: everything comes from the file
-            Trainer resumed = Trainer.builder(RecurrentLayer.builder(CellType.LSTM, 2, 16).seed(777).threads(TEAM).build(),
-                            new AddingTask(10, 4))
-                    .optimizer(optimizer).batchSize(8).build();
+            Trainer resumed = Trainer.builder(lstm(new AddingTask(10, 4), 16, 777), new AddingTask(10, 4).batches(8))
+                    .optimizer(optimizer).build();
             resumed.load(file);
             assertThat(resumed.stepCount()).isEqualTo(3);
-            assertThat(resumed.task().position()).isEqualTo(3);
             assertThat(resumed.optimizer().steps()).isEqualTo(3);
             assertThat(resumed.lastLoss()).isEqualTo(first.lastLoss());
             assertSameParameters(first, resumed);
@@ -209,6 +208,11 @@ class TrainerTest {
                     assertThat(resumed.optimizer().state().get(k)).as(kind + " " + k).containsExactly(v));
             // a new schedule is allowed: it is the trainer's own, not the checkpoint's
             assertThat(resumed.schedule()).isEqualTo(LearningRateSchedule.constant(0.02));
+            // the data continues at batch 3: with the same rate, the next step is the same bits
+            Trainer again = Trainer.builder(lstm(new AddingTask(10, 4), 16, 777), new AddingTask(10, 4).batches(8))
+                    .optimizer(optimizer).schedule(first.schedule()).build();
+            again.load(file);
+            assertThat(again.step()).as(kind).isEqualTo(first.step());
         }
     }
 
@@ -226,11 +230,11 @@ class TrainerTest {
         assertThat(c.tensors().get("optimizer.exp_avg.weight_hh_l0").shape()).containsExactly(64, 16);
         assertThat(c.metadata()).containsEntry("optimizer", "adam").containsEntry("optimizer.steps", "2")
                 .containsEntry("cell", "lstm").containsEntry("batch_size", "8")
-                .containsEntry("task", new AddingTask(10, 4).describe());
+                .containsEntry("data", new AddingTask(10, 4).describe());
         assertThat(c.cell()).isEqualTo(CellType.LSTM);
         // the layer part loads as a PyTorch state dict
         RecurrentLayer loaded = StateDict.load(c.cell(), c.layerParameters(), TEAM);
-        for (Parameter p : t.layer().parameters()) {
+        for (Parameter p : t.model().layer().parameters()) {
             assertThat(loaded.parameter(p.name()).value()).containsExactly(p.value());
         }
         // saving again replaces the file atomically and leaves no temporary files behind
@@ -258,14 +262,14 @@ class TrainerTest {
         assertThat(otherBatch.stepCount()).isZero();
 
         Trainer otherSeed = adding(new AddingTask(10, 5), TEAM, 16, 8, ps -> new Adam(ps, 0.02));
-        assertThatThrownBy(() -> otherSeed.load(file)).hasMessageContaining("'task'");
+        assertThatThrownBy(() -> otherSeed.load(file)).hasMessageContaining("'data'");
         Trainer otherOptimizer = adding(new AddingTask(10, 4), TEAM, 16, 8, ps -> new Sgd(ps, 0.02));
         assertThatThrownBy(() -> otherOptimizer.load(file)).hasMessageContaining("'optimizer'");
         Trainer otherSize = adding(new AddingTask(10, 4), TEAM, 12, 8, ps -> new Adam(ps, 0.02));
         assertThatThrownBy(() -> otherSize.load(file)).hasMessageContaining("hidden_size");
 
         Path plain = dir.resolve("plain.safetensors");
-        StateDict.save(t.layer(), plain);
+        StateDict.save(t.model().layer(), plain);
         assertThatThrownBy(() -> t.load(plain))
                 .isInstanceOf(TensorFileException.class).hasMessageContaining("not a vecrnn checkpoint");
         Path truncated = dir.resolve("truncated.safetensors");
@@ -305,22 +309,19 @@ class TrainerTest {
 
     private static Trainer sineTrainer(CellType cell, int truncation) {
         Task task = new SineTask(24, true, 8);
-        return Trainer.builder(RecurrentLayer.builder(cell, 1, 10).numLayers(2).seed(3).threads(TEAM).build(), task)
-                .initialize(Init.Scheme.PYTORCH, 4)
+        return Trainer.builder(Model.builder(cell, 1, 10).numLayers(2).loss(task.lossKind()).seed(4).threads(TEAM)
+                        .build(), task.batches(5))
                 .optimizer(ps -> new Sgd(ps, 0.0))
                 .truncation(truncation)
-                .batchSize(5)
                 .build();
     }
 
     @Test
     void truncatedBpttLearns() {
-        Trainer t = Trainer.builder(RecurrentLayer.builder(CellType.LSTM, 1, 10).numLayers(2).seed(3).threads(TEAM).build(),
-                        new SineTask(24, true, 8))
-                .initialize(Init.Scheme.PYTORCH, 4)
+        Trainer t = Trainer.builder(Model.builder(CellType.LSTM, 1, 10).numLayers(2).loss(LossKind.MSE_EVERY_STEP)
+                        .seed(4).threads(TEAM).build(), new SineTask(24, true, 8).batches(5))
                 .optimizer(ps -> new Adam(ps, 0.01))
                 .truncation(6)
-                .batchSize(5)
                 .build();
         double first = 0;
         for (int i = 0; i < 5; i++) {
@@ -343,24 +344,29 @@ class TrainerTest {
     @Test
     void rejectsConfigurationsThatCannotWork() {
         Task sine = new SineTask(20, true, 1);
-        RecurrentLayer l = RecurrentLayer.builder(CellType.LSTM, 1, 8).seed(1).threads(TEAM).build();
-        assertThatThrownBy(() -> Trainer.builder(l, sine).truncation(6).build())
+        Model l = lstm(sine, 8, 1);
+        assertThatThrownBy(() -> Trainer.builder(l, sine.batches(4)).truncation(6).build())
                 .hasMessageContaining("must divide the sequence length 20");
-        assertThatThrownBy(() -> Trainer.builder(l, sine).truncation(40).build())
+        assertThatThrownBy(() -> Trainer.builder(l, sine.batches(4)).truncation(40).build())
                 .hasMessageContaining("exceeds");
+        assertThatThrownBy(() -> Trainer.builder(l, sine.batches(4)).truncation(5).microBatches(2).build())
+                .hasMessageContaining("one or the other");
         Task adding = new AddingTask(20, 1);
-        RecurrentLayer l2 = RecurrentLayer.builder(CellType.LSTM, 2, 8).seed(1).threads(TEAM).build();
-        assertThatThrownBy(() -> Trainer.builder(l2, adding).truncation(5).build())
+        Model l2 = lstm(adding, 8, 1);
+        assertThatThrownBy(() -> Trainer.builder(l2, adding.batches(4)).truncation(5).build())
                 .hasMessageContaining("only the last step");
-        assertThatThrownBy(() -> Trainer.builder(l, adding).build())
+        assertThatThrownBy(() -> Trainer.builder(l, adding.batches(4)).build())
                 .hasMessageContaining("input size 1").hasMessageContaining("2 input features");
-        assertThatThrownBy(() -> Trainer.builder(l, sine).head(new LossHead(new Dense("h", 7, 1), LossKind.MSE_EVERY_STEP)).build())
+        assertThatThrownBy(() -> Model.of(l.layer(), new LossHead(new Dense("head", 7, 1), LossKind.MSE_EVERY_STEP)))
                 .hasMessageContaining("hidden size 8");
-        assertThatThrownBy(() -> Trainer.builder(l, sine).head(new LossHead(new Dense("h", 8, 1), LossKind.MSE_LAST)).build())
+        assertThatThrownBy(() -> Model.of(l.layer(), new LossHead(new Dense("h", 8, 1), LossKind.MSE_EVERY_STEP)))
+                .hasMessageContaining("named 'head'");
+        assertThatThrownBy(() -> Trainer.builder(Model.of(l.layer(), new LossHead(new Dense("head", 8, 1),
+                        LossKind.MSE_LAST)), sine.batches(4)).build())
                 .hasMessageContaining("MSE_EVERY_STEP");
-        assertThatThrownBy(() -> Trainer.builder(l, sine).optimizer(ps -> new Adam(ps.subList(0, 2), 0.1)).build())
+        assertThatThrownBy(() -> Trainer.builder(l, sine.batches(4)).optimizer(ps -> new Adam(ps.subList(0, 2), 0.1)).build())
                 .hasMessageContaining("exactly the parameters");
-        assertThatThrownBy(() -> Trainer.builder(l, sine).clipNorm(-1)).hasMessageContaining("clip norm");
+        assertThatThrownBy(() -> Trainer.builder(l, sine.batches(4)).clipNorm(-1)).hasMessageContaining("clip norm");
     }
 
     // ---------------------------------------------------------------------------------------
@@ -375,14 +381,11 @@ class TrainerTest {
         for (Case c : List.of(new Case(sine, 0), new Case(sine, 5), new Case(copy, 0))) {
             Task task = c.task();
             int t = task.seqLen();
-            Trainer trainer = Trainer.builder(
-                            RecurrentLayer.builder(CellType.LSTM, task.inputSize(), 16).seed(1).threads(TEAM).build(), task)
-                    .initialize(Init.Scheme.PYTORCH, 1)
+            Trainer trainer = Trainer.builder(lstm(task, 16, 1), task.batches(8))
                     .optimizer(ps -> new Adam(ps, 1e-3))
                     .schedule(LearningRateSchedule.stepDecay(1e-3, 10, 0.9))
                     .clipNorm(1e-3)
                     .truncation(c.truncation())
-                    .batchSize(8)
                     .build();
             String what = task.name() + ", truncation " + c.truncation();
             // the trainer's own parts, each on its own (so a failure below says which part)
@@ -390,7 +393,7 @@ class TrainerTest {
             float[] out = new float[t * 8 * 16];
             float[] dOut = new float[t * 8 * 16];
             assertThat(AllocationProbe.bytesAllocated(500, 200, () -> task.nextBatch(batch))).as(what).isLessThan(1024);
-            assertThat(AllocationProbe.bytesAllocated(500, 200, () -> trainer.head().forwardBackward(
+            assertThat(AllocationProbe.bytesAllocated(500, 200, () -> trainer.model().head().forwardBackward(
                     t, 8, out, batch.targets(), batch.labels(), dOut))).as(what).isLessThan(1024);
             assertThat(AllocationProbe.bytesAllocated(500, 200, () -> GradientClipping.clipByGlobalNorm(
                     trainer.parameters(), 1e-3))).as(what).isLessThan(1024);

@@ -4,6 +4,7 @@ import dev.vecrnn.mem.ThreadTeam;
 import dev.vecrnn.nn.RecurrentLayer;
 import dev.vecrnn.train.Task;
 import dev.vecrnn.train.Adam;
+import dev.vecrnn.train.Model;
 import dev.vecrnn.train.Trainer;
 import dev.vecrnn.train.TrainingDivergedException;
 import java.util.Arrays;
@@ -91,18 +92,19 @@ public final class StudyRun {
         Task test = task.create(length, testSeed(seed));
         Task probeData = task.create(length, probeSeed(seed));
         double lr = config.lr(cell);
-        RecurrentLayer layer = RecurrentLayer.builder(cell.type, train.inputSize(), config.hidden())
-                .threads(team).seed(initSeed(seed)).build();
-        Trainer.Builder b = Trainer.builder(layer, train)
-                .initialize(cell.init, initSeed(seed))
+        Model.Builder mb = Model.builder(cell.type, train.inputSize(), config.hidden())
+                .outputSize(train.outputSize()).loss(train.lossKind())
+                .init(cell.init).seed(initSeed(seed)).threads(team);
+        if (cell == StudyCell.LSTM) {
+            mb.forgetBias(StudyCell.FORGET_BIAS);
+        }
+        Model model = mb.build();
+        RecurrentLayer layer = model.layer();
+        Trainer trainer = Trainer.builder(model, train.batches(config.batch()))
                 .optimizer(ps -> new Adam(ps, lr))
                 .clipNorm(config.clipNorm())
-                .batchSize(config.batch());
-        if (cell == StudyCell.LSTM) {
-            b.forgetBias(StudyCell.FORGET_BIAS);
-        }
-        Trainer trainer = b.build();
-        GradientLagProbe probe = new GradientLagProbe(layer, trainer.head().dense(), probeData,
+                .build();
+        GradientLagProbe probe = new GradientLagProbe(layer, model.head().dense(), probeData,
                 config.probeBatch(), GradientLagProbe.spacedLags(train.seqLen(), config.probeLags()));
         GradientLagProbe.Profile gradInit = probe.measure();
 
@@ -125,8 +127,7 @@ public final class StudyRun {
                 losses[s] = (float) loss;
                 done = s + 1;
                 if (done % config.evalEvery() == 0 || done == steps) {
-                    validation.seek(0);
-                    lastVal = trainer.evaluate(validation, config.evalBatches());
+                    lastVal = model.evaluate(validation.batches(config.batch()), config.evalBatches());
                     evalSteps[evalCount] = done;
                     evalMetrics[evalCount] = lastVal;
                     evalCount++;
@@ -141,8 +142,7 @@ public final class StudyRun {
             diverged = e.getMessage();
         }
         GradientLagProbe.Profile gradTrained = probe.measure();
-        test.seek(0);
-        double finalMetric = trainer.evaluate(test, config.testBatches());
+        double finalMetric = model.evaluate(test.batches(config.batch()), config.testBatches());
         double wall = (System.nanoTime() - wallStart) / 1e9;
         float[] curve = done == steps ? losses : Arrays.copyOf(losses, done);
         return new Result(task, cell, length, train.seqLen(), lr, train.baseline(), train.successThreshold(),
@@ -159,16 +159,15 @@ public final class StudyRun {
     public static double warmUp(StudyConfig config, StudyTask task, StudyCell cell, int length, ThreadTeam team) {
         long t0 = System.nanoTime();
         Task data = task.create(length, config.seed() ^ 0x3A3AL);
-        RecurrentLayer layer = RecurrentLayer.builder(cell.type, data.inputSize(), config.hidden())
-                .threads(team).seed(1).build();
-        Trainer trainer = Trainer.builder(layer, data).initialize(cell.init, 1)
-                .optimizer(ps -> new Adam(ps, config.lr(cell))).clipNorm(config.clipNorm())
-                .batchSize(config.batch()).build();
+        Model model = Model.builder(cell.type, data.inputSize(), config.hidden()).outputSize(data.outputSize())
+                .loss(data.lossKind()).init(cell.init).seed(1).threads(team).build();
+        Trainer trainer = Trainer.builder(model, data.batches(config.batch()))
+                .optimizer(ps -> new Adam(ps, config.lr(cell))).clipNorm(config.clipNorm()).build();
         try {
             for (int s = 0; s < config.warmupSteps(); s++) {
                 trainer.step();
             }
-            trainer.evaluate(task.create(length, 7), 1);
+            model.evaluate(task.create(length, 7).batches(config.batch()), 1);
         } catch (TrainingDivergedException ignored) {
             // a warm-up only needs the code paths to run
         }

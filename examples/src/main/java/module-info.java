@@ -1,0 +1,4 @@
+/** The examples: a user of the library on the module path, needing nothing but {@code requires dev.vecrnn}. */
+module dev.vecrnn.examples {
+    requires dev.vecrnn;
+}
