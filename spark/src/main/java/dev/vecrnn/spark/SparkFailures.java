@@ -19,19 +19,24 @@ final class SparkFailures {
         try {
             return action.call();
         } catch (Exception e) {
-            for (Throwable c = e; c != null; c = c.getCause()) {
-                if (c instanceof IllegalArgumentException iae) {
-                    throw iae;
-                }
-                if (c instanceof TrainingDivergedException d) {
-                    throw d;
-                }
-            }
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            // Scala declares no checked exceptions; a SparkException surfaces here
-            throw new IllegalStateException("Spark job failed: " + e.getMessage(), e);
+            throw rethrown(e);
         }
+    }
+
+    /** The exception to throw for a failed job: ours from its causes, else {@code failure} itself (wrapped if checked). */
+    static RuntimeException rethrown(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof IllegalArgumentException iae) {
+                return iae;
+            }
+            if (c instanceof TrainingDivergedException d) {
+                return d;
+            }
+        }
+        if (failure instanceof RuntimeException re) {
+            return re;
+        }
+        // Scala declares no checked exceptions; a SparkException surfaces here
+        return new IllegalStateException("Spark job failed: " + failure.getMessage(), failure);
     }
 }
