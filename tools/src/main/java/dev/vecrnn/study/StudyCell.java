@@ -5,55 +5,54 @@ import dev.vecrnn.train.Init;
 import java.util.Locale;
 
 /**
- * The recurrent cells {@code vecrnn compare} trains, each with the initialisation and learning
- * rate the literature uses for it. All are trained alike otherwise (Adam, global-norm clipping,
- * the same hidden size and batch), so differences in the results come from the cell.
+ * The recurrent cells {@code vecrnn compare} trains, each with the initialisation the literature
+ * uses for it and a learning rate tuned for it (the sweep that chose them is in the README). All
+ * are trained alike otherwise (Adam, global-norm clipping, the same hidden size, batch and step
+ * budget), so differences in the results come from the cell.
  */
 public enum StudyCell {
     /** Elman RNN with tanh, PyTorch's default initialisation: the classic baseline. */
-    RNN_TANH("rnn_tanh", CellType.RNN_TANH, Init.Scheme.PYTORCH, 1e-3,
+    RNN_TANH("rnn_tanh", CellType.RNN_TANH, Init.Scheme.PYTORCH, 1e-3, GateInit.PYTORCH,
             "tanh RNN, PyTorch default init U(±1/√H)"),
     /**
      * IRNN (Le, Jaitly &amp; Hinton 2015): relu units, {@code W_hh = I}, {@code W_ih ~ N(0, 0.001²)},
-     * zero biases. The paper trains it with a small learning rate and clipping; its state is copied
-     * forward unchanged at the start, so its updates must be small to keep it from blowing up.
+     * zero biases. Its state is copied forward unchanged at the start, so its updates must be small
+     * to keep it from blowing up.
      */
-    IRNN("irnn", CellType.RNN_RELU, Init.Scheme.IDENTITY, 1e-4,
+    IRNN("irnn", CellType.RNN_RELU, Init.Scheme.IDENTITY, 1e-4, GateInit.PYTORCH,
             "relu RNN, identity W_hh, N(0, 0.001²) W_ih (Le et al. 2015)"),
-    /**
-     * LSTM with forget-gate bias 1 (Gers et al. 2000, Jozefowicz et al. 2015). Learning rate 1e-2,
-     * the top of the usual Adam range: on the adding problem (H = 64, B = 32) the LSTM leaves
-     * the 1/6 plateau after about 750 steps at T = 50 with 1e-2, 1100 with 3e-3 and not within
-     * 1500 with 1e-3; at T = 100 after about 1250 with 1e-2 and 2000 with 3e-3.
-     */
-    LSTM("lstm", CellType.LSTM, Init.Scheme.PYTORCH, 1e-2,
-            "LSTM, PyTorch default init, forget-gate bias 1"),
-    /**
-     * GRU, PyTorch's default initialisation. At 3e-3 it solves the adding problem at T = 50, 100
-     * and 200 within 1000 steps (H = 64, B = 32).
-     */
-    GRU("gru", CellType.GRU, Init.Scheme.PYTORCH, 3e-3, "GRU, PyTorch default init"),
+    /** LSTM, PyTorch's default weights; its gate biases as {@link #defaultGateInit} says. */
+    LSTM("lstm", CellType.LSTM, Init.Scheme.PYTORCH, 1e-2, GateInit.CHRONO, "LSTM, PyTorch default weights"),
+    /** GRU, PyTorch's default weights; its gate biases as {@link #defaultGateInit} says. */
+    GRU("gru", CellType.GRU, Init.Scheme.PYTORCH, 3e-3, GateInit.PYTORCH, "GRU, PyTorch default weights"),
     /** Relu RNN with PyTorch's default initialisation: what IRNN's identity start is compared with. */
-    RNN_RELU("rnn_relu", CellType.RNN_RELU, Init.Scheme.PYTORCH, 1e-4,
+    RNN_RELU("rnn_relu", CellType.RNN_RELU, Init.Scheme.PYTORCH, 1e-4, GateInit.PYTORCH,
             "relu RNN, PyTorch default init U(±1/√H)");
 
     public final String cliName;
     public final CellType type;
+    /** The weight scheme; the gated cells' gate biases are then set by a {@link GateInit}. */
     public final Init.Scheme init;
     /** Adam learning rate used unless {@code --lr} overrides it for all cells. */
     public final double defaultLr;
+    /** The gate-bias initialisation used unless {@code --init} overrides it. */
+    public final GateInit defaultGateInit;
     public final String description;
 
-    StudyCell(String cliName, CellType type, Init.Scheme init, double defaultLr, String description) {
+    StudyCell(String cliName, CellType type, Init.Scheme init, double defaultLr, GateInit defaultGateInit,
+              String description) {
         this.cliName = cliName;
         this.type = type;
         this.init = init;
         this.defaultLr = defaultLr;
+        this.defaultGateInit = defaultGateInit;
         this.description = description;
     }
 
-    /** The LSTM forget-gate bias this study sets (only for {@link #LSTM}). */
-    public static final double FORGET_BIAS = 1.0;
+    /** Whether the cell has gates (LSTM, GRU), so that a {@link GateInit} can apply. */
+    public boolean gated() {
+        return type == CellType.LSTM || type == CellType.GRU;
+    }
 
     /**
      * The cell named {@code name} (case-insensitive; {@code rnn} means {@code rnn_tanh}).
