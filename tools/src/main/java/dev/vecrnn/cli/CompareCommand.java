@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train tanh RNN, IRNN, LSTM and GRU on long-range tasks and compare them.",
-            "Default: the adding problem at T = 50, 100, 200, 3 seeds, about 5 minutes on 2 cores. Writes",
-            "DIR/results.json after every run, DIR/report.md and PNG plots at the end; prints the summary",
-            "table on stdout and progress on stderr."})
+            "Default: the adding problem at T = 50, 100, 200, several seeds, at most 5 minutes on 2 cores. "
+                    + "Writes DIR/results.json after every run, DIR/report.md and PNG plots at the end; prints the "
+                    + "summary table on stdout and progress on stderr."})
 final class CompareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -29,6 +29,7 @@ public enum GateInit {
     /** Offset of the seed of the chrono draws from the run's seed (apart from the weights' draws). */
     private static final long CHRONO_SEED_OFFSET = 0xC4_0000L;
 
+    /** The name {@code --init} takes. */
     public final String cliName;
 
     GateInit(String cliName) {

@@ -40,6 +40,7 @@ public final class StudyCharts {
     private static final Color[] LENGTH_COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
         new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
 
+    /** The colour of a cell in every chart. */
     public static Color color(StudyCell c) {
         return switch (c) {
             case RNN_TANH -> new Color(0xd62728);
@@ -125,6 +126,7 @@ public final class StudyCharts {
         chart.getStyler().setXAxisMax((double) config.steps());
         chart.getStyler().setXAxisDecimalPattern("0");
         double maxStep = 1;
+        double maxLoss = 0;
         for (StudyCell cell : config.cells()) {
             List<StudyRun.Result> mine = rs.stream().filter(r -> r.cell() == cell).toList();
             List<Double> solvedX = new ArrayList<>();
@@ -144,6 +146,7 @@ public final class StudyCharts {
                     if (keep && avg[i] > 0 && Double.isFinite(avg[i])) {
                         xs.add((double) (i + 1));
                         ys.add(avg[i]);
+                        maxLoss = Math.max(maxLoss, avg[i]);
                     }
                 }
                 maxStep = Math.max(maxStep, avg.length);
@@ -176,6 +179,11 @@ public final class StudyCharts {
                     Color.DARK_GRAY);
             horizontal(chart, "success ≤ " + StudyFormat.metric(any.threshold()), any.threshold(), maxStep, DOTTED,
                     Color.BLACK);
+            // a run whose loss exploded would squeeze everything else into the bottom decades
+            if (maxLoss > 100 * any.baseline()) {
+                chart.getStyler().setYAxisMax(100 * any.baseline());
+                chart.setTitle(chart.getTitle() + " (cut at 100 × baseline)");
+            }
         }
         return chart;
     }

@@ -67,6 +67,7 @@ public final class StudyJson {
         return j;
     }
 
+    /** The configuration as {@code results.json} records it (what {@link #configDifferences} compares). */
     public static Map<String, Object> config(StudyConfig c) {
         Map<String, Object> j = new LinkedHashMap<>();
         Map<String, Object> plan = new LinkedHashMap<>();
@@ -114,6 +115,7 @@ public final class StudyJson {
         return j;
     }
 
+    /** One entry of the file's {@code summary} list. */
     public static Map<String, Object> summary(StudySummary s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", s.task().cliName);
@@ -135,6 +137,7 @@ public final class StudyJson {
         return m;
     }
 
+    /** One entry of the file's {@code runs} list: everything {@link #readRun} needs to restore the run. */
     public static Map<String, Object> run(StudyRun.Result r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", r.task().cliName);
@@ -251,6 +254,7 @@ public final class StudyJson {
         return Double.isFinite(v) ? v : null;
     }
 
+    /** {@link #num} of every value. */
     public static List<Double> nums(double[] v) {
         List<Double> out = new ArrayList<>(v.length);
         for (double x : v) {

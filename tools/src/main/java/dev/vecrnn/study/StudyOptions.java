@@ -33,10 +33,13 @@ public record StudyOptions(String preset, String task, List<String> cells, List<
                            Integer seeds, long firstSeed, int hidden, int batch, Double lr, String init, double clip,
                            int threads, Integer jobs, int evalEvery, boolean stopWhenSolved, Path out) {
 
-    /** Held-out batches per validation and of the test metric, probe sizes: fixed, recorded in the results. */
+    /** Held-out batches per validation evaluation. */
     public static final int EVAL_BATCHES = 4;
+    /** Held-out batches of the test metric. */
     public static final int TEST_BATCHES = 16;
+    /** Sequences the gradient-vs-lag probe averages over (at most the batch size). */
     public static final int PROBE_BATCH = 16;
+    /** Lags per gradient-vs-lag profile. */
     public static final int PROBE_LAGS = 16;
 
     /** The most threads (and jobs) a study accepts: four per available processor. */

@@ -17,12 +17,16 @@ public enum StudyPreset {
     FULL("full", Map.of(StudyTask.ADDING, List.of(50, 100, 200, 400), StudyTask.COPY, List.of(50, 100)),
             StudyPreset.FULL_STEPS, StudyPreset.FULL_SEEDS);
 
-    /** Step budget and seeds of the presets (constants, so that the command's help can quote them). */
+    /** Step budget of the default preset (a constant, so that the command's help can quote it). */
     public static final int DEFAULT_STEPS = 1500;
-    public static final int DEFAULT_SEEDS = 3;
-    public static final int FULL_STEPS = 4000;
+    /** Seeds of the default preset. */
+    public static final int DEFAULT_SEEDS = 5;
+    /** Step budget of the full preset. */
+    public static final int FULL_STEPS = 8000;
+    /** Seeds of the full preset. */
     public static final int FULL_SEEDS = 3;
 
+    /** The name {@code --preset} takes. */
     public final String cliName;
     private final Map<StudyTask, List<Integer>> plan;
     /** Training steps per run (the budget a run that is never solved uses up). */

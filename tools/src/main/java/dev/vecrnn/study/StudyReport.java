@@ -169,6 +169,7 @@ public final class StudyReport {
         return out;
     }
 
+    /** The whole {@code report.md}: setup, summary, per-task matrices, findings, every run, gradients, plots, machine. */
     public static String markdown(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine,
                                   StudyJson.Meta meta) {
         List<StudySummary> summaries = StudySummary.of(results);

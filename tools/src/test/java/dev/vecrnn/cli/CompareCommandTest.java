@@ -166,7 +166,7 @@ class CompareCommandTest {
         assertThat(def.cells()).containsExactly(StudyCell.RNN_TANH, StudyCell.IRNN, StudyCell.LSTM, StudyCell.GRU);
         assertThat(def.steps()).isEqualTo(StudyPreset.DEFAULT_STEPS);
         assertThat(def.seeds()).isEqualTo(StudyPreset.DEFAULT_SEEDS).isGreaterThanOrEqualTo(2);
-        assertThat(def.seedList()).containsExactly(1L, 2L, 3L);
+        assertThat(def.seedList()).containsExactly(1L, 2L, 3L, 4L, 5L);
         assertThat(def.runCount()).isEqualTo(3 * 4 * StudyPreset.DEFAULT_SEEDS);
         assertThat(def.stopWhenSolved()).isTrue();
         assertThat(def.hidden()).isEqualTo(64);
@@ -174,7 +174,12 @@ class CompareCommandTest {
         assertThat(def.jobs()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(def.gateInit(StudyCell.LSTM)).isEqualTo(StudyCell.LSTM.defaultGateInit);
         assertThat(def.out()).isEqualTo(Path.of("compare-report"));
-        assertThat(def.lr(StudyCell.IRNN)).isLessThan(def.lr(StudyCell.RNN_TANH));
+        // the rates of the README's sweep
+        assertThat(def.lr(StudyCell.RNN_TANH)).isEqualTo(1e-4);
+        assertThat(def.lr(StudyCell.IRNN)).isEqualTo(3e-4);
+        assertThat(def.lr(StudyCell.LSTM)).isEqualTo(3e-2);
+        assertThat(def.lr(StudyCell.GRU)).isEqualTo(3e-2);
+        assertThat(def.gateInit(StudyCell.GRU)).isEqualTo(GateInit.CHRONO);
 
         StudyConfig full = configOf("--preset", "full");
         assertThat(full.plan().keySet()).containsExactly(StudyTask.ADDING, StudyTask.COPY);
