@@ -30,24 +30,6 @@ public final class StudyFormat {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2e", v) : "n/a";
     }
 
-    /**
-     * A measured quantity (seconds, throughput): three significant-ish digits up to a million,
-     * scientific beyond and below 0.001; empty for NaN.
-     */
-    public static String quantity(double v) {
-        if (Double.isNaN(v)) {
-            return "";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        double a = Math.abs(v);
-        if (a != 0 && (a >= 1e6 || a < 1e-3)) {
-            return String.format(Locale.ROOT, "%.2e", v);
-        }
-        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.2f" : "%.4f", v);
-    }
-
     /** A step count that may be missing (NaN): "-" then. */
     public static String step(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f", v);

@@ -31,9 +31,9 @@ public final class StudyReport {
         for (StudyRun.Result r : results) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s%s | %s | %d | %s | %s | %s | %s | %s |%n",
                     r.task().cliName, r.cell().cliName, r.length(), r.seed(), StudyFormat.metric(r.finalMetric()),
-                    r.solved() ? " ✓" : "", solvedAtText(r), r.stepsDone(), StudyFormat.quantity(r.wallSeconds()),
-                    StudyFormat.quantity(r.cpuSeconds()), StudyFormat.quantity(r.sequencesPerSecond()),
-                    StudyFormat.quantity(r.gflops()), String.format(Locale.ROOT, "%.1f", r.meanConcurrentRuns())));
+                    r.solved() ? " ✓" : "", solvedAtText(r), r.stepsDone(), Reports.fmt(r.wallSeconds()),
+                    Reports.fmt(r.cpuSeconds()), Reports.fmt(r.sequencesPerSecond()),
+                    Reports.fmt(r.gflops()), String.format(Locale.ROOT, "%.1f", r.meanConcurrentRuns())));
         }
         return sb.toString();
     }
@@ -50,7 +50,7 @@ public final class StudyReport {
                     StudyFormat.metric(s.minMetric()), StudyFormat.metric(s.maxMetric()), s.solvedText(),
                     s.diverged() > 0 ? " (" + s.diverged() + " diverged)" : "", StudyFormat.step(s.medianSolvedAtStep()),
                     StudyFormat.metric(s.baseline()), StudyFormat.metric(s.threshold()),
-                    StudyFormat.quantity(s.medianCpuSeconds())));
+                    Reports.fmt(s.medianCpuSeconds())));
         }
         return sb.toString();
     }
@@ -177,16 +177,16 @@ public final class StudyReport {
         sb.append("Command: `").append(meta.commandLine()).append("`  \n");
         sb.append(String.format(Locale.ROOT, "Started %s; this session %s s (JIT warm-up %s s)%s; load average %s at "
                         + "the start, %s at the end, on %s processors; %d job(s) at once.%n%n", meta.startedAt(),
-                StudyFormat.quantity(meta.totalSeconds()), StudyFormat.quantity(meta.warmupSeconds()),
+                Reports.fmt(meta.totalSeconds()), Reports.fmt(meta.warmupSeconds()),
                 meta.runsFromEarlier() > 0 ? "; " + meta.runsFromEarlier() + " runs from an earlier session" : "",
-                StudyFormat.quantity(meta.loadAverageStart()), StudyFormat.quantity(meta.loadAverageEnd()),
+                Reports.fmt(meta.loadAverageStart()), Reports.fmt(meta.loadAverageEnd()),
                 machine.getOrDefault("processors", "?"), config.jobs()));
         sb.append("## Setup\n\n");
         sb.append(String.format(Locale.ROOT, "- preset `%s`; a budget of %d steps per run%s; hidden size H = %d for every "
                         + "cell; batch B = %d; Adam with %s; %d seed(s) per cell and T (%s); "
                         + "%d thread(s) per run.%n", config.preset(), config.steps(),
                 config.stopWhenSolved() ? ", a run stops once solved" : "", config.hidden(), config.batch(),
-                config.clipNorm() > 0 ? "global-norm clipping at " + StudyFormat.quantity(config.clipNorm())
+                config.clipNorm() > 0 ? "global-norm clipping at " + Reports.fmt(config.clipNorm())
                         : "no gradient clipping", config.seeds(),
                 config.seedList().stream().map(String::valueOf).collect(Collectors.joining(", ")), config.threads()));
         for (StudyCell c : config.cells()) {

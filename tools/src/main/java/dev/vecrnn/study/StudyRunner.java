@@ -82,7 +82,7 @@ public final class StudyRunner {
         log.printf(Locale.ROOT, "vecrnn compare: %d runs (%s), up to %d steps each%s, H = %d, B = %d; %d job(s) of %d "
                         + "thread(s); load average %s on %s processors%n", config.runCount(), planText(config),
                 config.steps(), config.stopWhenSolved() ? " (a run stops once solved)" : "", config.hidden(),
-                config.batch(), config.jobs(), config.threads(), StudyFormat.quantity(loadStart),
+                config.batch(), config.jobs(), config.threads(), Reports.fmt(loadStart),
                 machine.get("processors"));
         if (!earlier.isEmpty()) {
             log.printf(Locale.ROOT, "vecrnn compare: resuming: %d runs finished earlier, %d to go%n", earlier.size(),
@@ -95,7 +95,7 @@ public final class StudyRunner {
         if (!remaining.isEmpty()) {
             warmup = warmUp(config, remaining);
             recorder.warmupSeconds = warmup;
-            log.printf(Locale.ROOT, "vecrnn compare: JIT warm-up %s s%n", StudyFormat.quantity(warmup));
+            log.printf(Locale.ROOT, "vecrnn compare: JIT warm-up %s s%n", Reports.fmt(warmup));
             recorder.write(false, List.of());
             train(config, remaining, progress, recorder);
         }

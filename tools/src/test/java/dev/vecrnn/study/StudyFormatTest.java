@@ -1,5 +1,6 @@
 package dev.vecrnn.study;
 
+import dev.vecrnn.perf.Reports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -16,16 +17,16 @@ class StudyFormatTest {
         assertThat(StudyFormat.metric(0)).isEqualTo("0");
         assertThat(StudyFormat.metric(Double.NaN)).isEqualTo("n/a");
         assertThat(StudyFormat.metric(Double.POSITIVE_INFINITY)).isEqualTo("inf");
-        assertThat(StudyFormat.quantity(7.4e14)).isEqualTo("7.40e+14");
-        assertThat(StudyFormat.quantity(1234.56)).isEqualTo("1234.6");
-        assertThat(StudyFormat.quantity(2e-7)).isEqualTo("2.00e-07");
-        assertThat(StudyFormat.quantity(Double.NaN)).isEmpty();
+        assertThat(Reports.fmt(7.4e14)).isEqualTo("7.40e+14");
+        assertThat(Reports.fmt(1234.56)).isEqualTo("1234.6");
+        assertThat(Reports.fmt(2e-7)).isEqualTo("2.00e-07");
+        assertThat(Reports.fmt(Double.NaN)).isEmpty();
         assertThat(StudyFormat.step(Double.NaN)).isEqualTo("-");
         assertThat(StudyFormat.step(750)).isEqualTo("750");
         for (double v = 1e-300; v < 1e300; v *= 7.3) {
             for (double s : new double[] {v, -v}) {
                 assertThat(StudyFormat.metric(s).length()).as("%s", s).isLessThanOrEqualTo(10);
-                assertThat(StudyFormat.quantity(s).length()).as("%s", s).isLessThanOrEqualTo(10);
+                assertThat(Reports.fmt(s).length()).as("%s", s).isLessThanOrEqualTo(10);
             }
         }
     }
