@@ -65,6 +65,22 @@ public final class ThreadTeam implements AutoCloseable {
      * @throws IllegalArgumentException if {@code threads} is below 1 or above {@link #maxThreads()}
      */
     public ThreadTeam(int threads) {
+        this(threads, ThreadTeam::daemon);
+    }
+
+    private static Thread daemon(Runnable body) {
+        Thread t = new Thread(body);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * A team whose workers {@code factory} makes (tests: a factory that fails part-way). If a
+     * worker cannot be made or started (the operating system refused a thread), the workers
+     * already running are stopped before the error propagates, so a failed constructor leaves no
+     * thread parked forever.
+     */
+    ThreadTeam(int threads, java.util.concurrent.ThreadFactory factory) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -76,12 +92,37 @@ public final class ThreadTeam implements AutoCloseable {
         this.spin = threads <= Runtime.getRuntime().availableProcessors();
         this.threads = new Thread[threads - 1];
         this.name = "vecrnn-team-" + TEAMS.incrementAndGet();
-        for (int w = 1; w < threads; w++) {
-            final int worker = w;
-            Thread t = new Thread(() -> workerLoop(worker), name + "-worker-" + w);
-            t.setDaemon(true);
-            this.threads[w - 1] = t;
-            t.start();
+        int started = 0;
+        try {
+            for (int w = 1; w < threads; w++) {
+                final int worker = w;
+                Thread t = factory.newThread(() -> workerLoop(worker));
+                t.setName(name + "-worker-" + w);
+                t.start();
+                this.threads[w - 1] = t;
+                started = w;
+            }
+        } catch (RuntimeException | Error e) {
+            stopStarted(started);
+            throw e;
+        }
+    }
+
+    /** Stops the first {@code count} workers after a failed start and waits for them to end. */
+    private void stopStarted(int count) {
+        synchronized (runLock) {
+            closed = true;
+            for (int i = 0; i < count; i++) {
+                LockSupport.unpark(threads[i]);
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            try {
+                threads[i].join(5_000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -233,6 +233,63 @@ public final class Init {
     }
 
     /**
+     * Chrono initialisation (Tallec &amp; Ollivier 2018, "Can recurrent neural networks warp
+     * time?") of the gate biases of an LSTM or GRU, for dependencies up to about {@code maxLag}
+     * steps: each unit gets a characteristic memory time drawn uniformly from
+     * {@code [1, maxLag - 1]}, so the units together cover every time scale the task may need
+     * instead of all forgetting within a few steps.
+     *
+     * <ul>
+     *   <li>LSTM: forget-gate bias {@code b_f = log(u)} with {@code u ~ U(1, maxLag - 1)}, one
+     *       draw per unit, and input-gate bias {@code b_i = -b_f}. A unit with {@code b_f = log u}
+     *       keeps its cell content for about {@code u} steps at the start.</li>
+     *   <li>GRU: update-gate bias {@code b_z = +log(u)}. The sign follows PyTorch's convention
+     *       {@code h' = (1 - z) * n + z * h}, in which {@code z} is the share of the old state
+     *       that is kept (the paper writes the GRU with the roles of {@code z} and {@code 1 - z}
+     *       swapped, hence its minus sign). There is no separate input gate: {@code 1 - z}
+     *       already admits the new content.</li>
+     * </ul>
+     *
+     * <p>Like {@link #forgetGateBias}, the values are written into {@code bias_ih} and the same
+     * gate blocks of {@code bias_hh} are set to 0 (the two vectors enter the gates only as their
+     * sum), so the total bias is exactly the chrono value. Other biases and all weights are left
+     * as they are: call this after an initialisation scheme. Draws one value per unit from
+     * {@code rng}, per layer and direction in parameter order.
+     *
+     * @param maxLag the longest dependency the network should be able to keep at the start,
+     *     in steps (usually the sequence length); finite and {@code > 2}
+     * @throws IllegalArgumentException if the layer is neither an LSTM nor a GRU, or
+     *     {@code maxLag} is out of range
+     */
+    public static void chrono(RecurrentLayer layer, double maxLag, RandomGenerator rng) {
+        check(layer, rng);
+        if (layer.cell() != CellType.LSTM && layer.cell() != CellType.GRU) {
+            throw new IllegalArgumentException("chrono initialisation needs an lstm or a gru, got "
+                    + layer.cell().cliName());
+        }
+        if (!(maxLag > 2) || !Double.isFinite(maxLag)) {
+            throw new IllegalArgumentException("chrono maxLag must be finite and > 2 (memory times are drawn from "
+                    + "U(1, maxLag - 1)), got " + maxLag);
+        }
+        int h = layer.hiddenSize();
+        boolean lstm = layer.cell() == CellType.LSTM;
+        for (String k : layerSuffixes(layer)) {
+            float[] bih = layer.parameter("bias_ih_l" + k).value();
+            float[] bhh = layer.parameter("bias_hh_l" + k).value();
+            // LSTM gates i, f, g, o: f is rows H..2H-1, i rows 0..H-1; GRU gates r, z, n: z is rows H..2H-1
+            for (int u = 0; u < h; u++) {
+                double memory = Math.log(rng.nextDouble(1.0, maxLag - 1));
+                bih[h + u] = (float) memory;
+                bhh[h + u] = 0f;
+                if (lstm) {
+                    bih[u] = (float) -memory;
+                    bhh[u] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
      * Writes a random {@code n x n} orthogonal matrix into {@code dst} (row-major at {@code off},
      * leading dimension {@code ld}), as PyTorch's {@code orthogonal_}: the Q of the QR
      * factorisation of a matrix of independent standard Gaussians, with the signs fixed so that

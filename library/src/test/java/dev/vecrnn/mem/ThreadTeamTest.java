@@ -158,4 +158,26 @@ class ThreadTeamTest {
             }
         }
     }
+
+    /** When the system refuses a thread part-way, the workers already started end instead of parking forever. */
+    @Test
+    void aWorkerThatCannotStartStopsTheOnesThatDid() throws Exception {
+        java.util.List<Thread> made = new java.util.ArrayList<>();
+        java.util.concurrent.ThreadFactory failsOnThird = body -> {
+            if (made.size() == 2) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            }
+            Thread t = new Thread(body);
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ThreadTeam(4, failsOnThird))
+                .isInstanceOf(OutOfMemoryError.class).hasMessageContaining("native thread");
+        org.assertj.core.api.Assertions.assertThat(made).hasSize(2);
+        for (Thread t : made) {
+            t.join(10_000);
+            org.assertj.core.api.Assertions.assertThat(t.isAlive()).as("%s still running", t.getName()).isFalse();
+        }
+    }
 }

@@ -71,12 +71,23 @@ public final class Reports {
         });
     }
 
-    /** Three significant-ish digits: 1234.5, 12.35, 0.1235; NaN is empty. */
+    /**
+     * A measured quantity (milliseconds, GFLOP/s, ratios, seconds): three significant-ish digits,
+     * 1234.5, 12.35, 0.1235, and scientific notation from a million up and below 0.001, where a
+     * fixed-point form would run to many digits or show nothing (7.40e+14, 3.00e-07); NaN is
+     * empty.
+     */
     public static String fmt(double v) {
         if (Double.isNaN(v)) {
             return "";
         }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
         double a = Math.abs(v);
+        if (a != 0 && (a >= 1e6 || a < 1e-3)) {
+            return String.format(Locale.ROOT, "%.2e", v);
+        }
         return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.2f" : "%.4f", v);
     }
 

@@ -1,6 +1,7 @@
 package dev.vecrnn.study;
 
 import dev.vecrnn.perf.Reports;
+import dev.vecrnn.perf.Stats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,52 +10,56 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-/** The text and data files of {@code vecrnn compare}: {@code report.md} and {@code results.json}. */
+/** The text of {@code vecrnn compare}: {@code report.md}, the tables and the findings. */
 public final class StudyReport {
     private StudyReport() {}
 
-    /** How the study ran, beyond its configuration: for the report's header and the JSON. */
-    public record Meta(String commandLine, String startedAt, double totalSeconds, double warmupSeconds,
-                double loadAverageStart, double loadAverageEnd, List<String> charts) {}
-
-    /** A metric with enough digits at any scale: 0.1667, 0.0123, 6.2e-04. */
-    public static String metric(double v) {
-        if (Double.isNaN(v)) {
-            return "n/a";
+    /** How a run ended, for the "solved at step" column. */
+    public static String solvedAtText(StudyRun.Result r) {
+        if (r.divergedAtStep() != null) {
+            return "diverged at " + r.divergedAtStep();
         }
-        double a = Math.abs(v);
-        return a == 0 || a >= 0.001 ? String.format(Locale.ROOT, "%.4f", v) : String.format(Locale.ROOT, "%.2e", v);
+        return r.solvedAtStep() != null ? Integer.toString(r.solvedAtStep()) : "not solved";
     }
 
-    /** A gradient norm: always scientific, it spans many decades. */
-    public static String norm(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2e", v) : "n/a";
-    }
-
-    public static String reachedText(StudyRun.Result r) {
-        return r.reached() ? Integer.toString(r.reachedAtStep()) : "not reached";
-    }
-
-    /** The results table, one row per run (the summary printed on stdout too). */
-    public static String table(List<StudyRun.Result> results) {
+    /** One row per run (seed). */
+    public static String runTable(List<StudyRun.Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| task | cell | T | test metric | baseline | success ≤ | reached at step | wall s | sequences/s | GFLOP/s |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| task | cell | T | seed | test metric | solved at step | steps trained | wall s | CPU s "
+                + "| sequences/s | GFLOP/s | runs at once |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (StudyRun.Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s%s | %s | %s | %s | %s | %s | %s |%n",
-                    r.task().cliName, r.cell().cliName, r.length(), metric(r.finalMetric()),
-                    r.diverged() != null ? " (diverged at step " + r.stepsDone() + ")" : "",
-                    metric(r.baseline()), metric(r.threshold()), reachedText(r), Reports.fmt(r.wallSeconds()),
-                    Reports.fmt(r.sequencesPerSecond()), Reports.fmt(r.gflops())));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s%s | %s | %d | %s | %s | %s | %s | %s |%n",
+                    r.task().cliName, r.cell().cliName, r.length(), r.seed(), StudyFormat.metric(r.finalMetric()),
+                    r.solved() ? " ✓" : "", solvedAtText(r), r.stepsDone(), Reports.fmt(r.wallSeconds()),
+                    Reports.fmt(r.cpuSeconds()), Reports.fmt(r.sequencesPerSecond()),
+                    Reports.fmt(r.gflops()), String.format(Locale.ROOT, "%.1f", r.meanConcurrentRuns())));
         }
         return sb.toString();
     }
 
-    /** Final metric by cell (rows) and T (columns) for one task; ✓ marks a run that ended at or below the threshold. */
-    public static String matrix(StudyTask task, List<StudyRun.Result> results) {
-        List<StudyRun.Result> rs = results.stream().filter(r -> r.task() == task).toList();
-        List<Integer> lengths = new ArrayList<>(new TreeSet<>(rs.stream().map(StudyRun.Result::length).toList()));
-        List<StudyCell> cells = rs.stream().map(StudyRun.Result::cell).distinct().toList();
+    /** One row per (task, cell, T): the seeds' median, spread and success rate (printed on stdout too). */
+    public static String summaryTable(List<StudySummary> summaries) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| task | cell | T | median test metric | min – max | solved | median solved at step | baseline "
+                + "| success ≤ | median CPU s/run |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (StudySummary s : summaries) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s – %s | %s%s | %s | %s | %s | %s |%n",
+                    s.task().cliName, s.cell().cliName, s.length(), StudyFormat.metric(s.medianMetric()),
+                    StudyFormat.metric(s.minMetric()), StudyFormat.metric(s.maxMetric()), s.solvedText(),
+                    s.diverged() > 0 ? " (" + s.diverged() + " diverged)" : "", StudyFormat.step(s.medianSolvedAtStep()),
+                    StudyFormat.metric(s.baseline()), StudyFormat.metric(s.threshold()),
+                    Reports.fmt(s.medianCpuSeconds())));
+        }
+        return sb.toString();
+    }
+
+    /** Median test metric and "solved k of N" by cell (rows) and T (columns) for one task. */
+    public static String matrix(StudyTask task, List<StudySummary> summaries) {
+        List<StudySummary> ss = summaries.stream().filter(s -> s.task() == task).toList();
+        List<Integer> lengths = new ArrayList<>(new TreeSet<>(ss.stream().map(StudySummary::length).toList()));
+        List<StudyCell> cells = ss.stream().map(StudySummary::cell).distinct().toList();
         StringBuilder sb = new StringBuilder("| cell");
         lengths.forEach(t -> sb.append(" | T = ").append(t));
         sb.append(" |\n|---").append("|---:".repeat(lengths.size())).append("|\n");
@@ -62,67 +67,85 @@ public final class StudyReport {
             sb.append("| ").append(c.cliName);
             for (int t : lengths) {
                 sb.append(" | ");
-                rs.stream().filter(r -> r.cell() == c && r.length() == t).findFirst().ifPresent(r ->
-                        sb.append(metric(r.finalMetric())).append(r.finalMetric() <= r.threshold() ? " ✓" : ""));
+                ss.stream().filter(s -> s.cell() == c && s.length() == t).findFirst().ifPresent(s ->
+                        sb.append(StudyFormat.metric(s.medianMetric())).append(" (").append(s.solved()).append('/')
+                                .append(s.runs()).append(s.solved() == s.runs() ? " ✓" : "").append(')'));
             }
             sb.append(" |\n");
         }
         return sb.toString();
     }
 
-    /** Per run: gradient norm at lag 0 and at the longest lag, at initialisation and after training. */
+    /** Per (task, cell, T): median over seeds of the gradient norm at lag 0 and the longest lag, before and after. */
     public static String gradientTable(List<StudyRun.Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| task | cell | T | longest lag | init: ‖∂ℓ/∂h‖ lag 0 | init: longest lag | trained: lag 0 | trained: longest lag |\n");
+        sb.append("| task | cell | T | longest lag | init: ‖∂ℓ/∂h‖ lag 0 | init: longest lag | trained: lag 0 "
+                + "| trained: longest lag |\n");
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        Map<List<Object>, List<StudyRun.Result>> groups = new LinkedHashMap<>();
         for (StudyRun.Result r : results) {
-            GradientLagProbe.Profile i = r.gradInit();
-            GradientLagProbe.Profile t = r.gradTrained();
-            int last = i.lags().length - 1;
+            groups.computeIfAbsent(List.of(r.task(), r.cell(), r.length()), k -> new ArrayList<>()).add(r);
+        }
+        for (List<StudyRun.Result> rs : groups.values()) {
+            StudyRun.Result r = rs.get(0);
+            int last = r.gradInit().lags().length - 1;
             sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s | %s |%n", r.task().cliName,
-                    r.cell().cliName, r.length(), i.lags()[last], norm(i.hNorms()[0]), norm(i.hNorms()[last]),
-                    norm(t.hNorms()[0]), norm(t.hNorms()[last])));
+                    r.cell().cliName, r.length(), r.gradInit().lags()[last],
+                    StudyFormat.norm(medianNorm(rs, true, 0)), StudyFormat.norm(medianNorm(rs, true, last)),
+                    StudyFormat.norm(medianNorm(rs, false, 0)), StudyFormat.norm(medianNorm(rs, false, last))));
         }
         return sb.toString();
     }
 
-    /** Plain statements of what the numbers show: which runs solved their task, which stayed at the baseline. */
-    public static List<String> findings(List<StudyRun.Result> results) {
+    /** Median over runs of the norm at lag index {@code i} (NaN norms, from a diverged run, count as largest). */
+    static double medianNorm(List<StudyRun.Result> rs, boolean init, int i) {
+        double[] v = rs.stream().mapToDouble(r -> (init ? r.gradInit() : r.gradTrained()).hNorms()[i])
+                .map(x -> Double.isNaN(x) ? Double.POSITIVE_INFINITY : x).toArray();
+        return Stats.median(v);
+    }
+
+    /** Plain statements of what the numbers show: which cells solved their task in how many seeds, which stayed at the baseline. */
+    public static List<String> findings(List<StudySummary> summaries, List<StudyRun.Result> results) {
         List<String> out = new ArrayList<>();
-        Map<StudyTask, List<StudyRun.Result>> byTask = results.stream()
-                .collect(Collectors.groupingBy(StudyRun.Result::task, LinkedHashMap::new, Collectors.toList()));
-        for (Map.Entry<StudyTask, List<StudyRun.Result>> e : byTask.entrySet()) {
+        Map<StudyTask, List<StudySummary>> byTask = summaries.stream()
+                .collect(Collectors.groupingBy(StudySummary::task, LinkedHashMap::new, Collectors.toList()));
+        for (Map.Entry<StudyTask, List<StudySummary>> e : byTask.entrySet()) {
             String task = e.getKey().cliName;
-            String solved = describe(e.getValue().stream().filter(r -> r.finalMetric() <= r.threshold()).toList());
-            String stuck = describe(e.getValue().stream()
-                    .filter(r -> !(r.finalMetric() < 0.9 * r.baseline())).toList());
-            String between = describe(e.getValue().stream()
-                    .filter(r -> r.finalMetric() > r.threshold() && r.finalMetric() < 0.9 * r.baseline()).toList());
-            out.add(task + ": at or below the success threshold on the test set at the end: "
-                    + (solved.isEmpty() ? "none" : solved) + ".");
+            List<StudySummary> ss = e.getValue();
+            String all = describe(ss.stream().filter(s -> s.solved() == s.runs()).toList());
+            String some = describe(ss.stream().filter(s -> s.solved() > 0 && s.solved() < s.runs()).toList());
+            String stuck = describe(ss.stream().filter(StudySummary::atBaseline).toList());
+            String between = describe(ss.stream().filter(s -> s.solved() == 0 && !s.atBaseline()).toList());
+            out.add(task + ": solved (test metric at or below the threshold) in every seed: "
+                    + (all.isEmpty() ? "none" : all) + ".");
+            if (!some.isEmpty()) {
+                out.add(task + ": solved in some seeds (k of N): " + some + ".");
+            }
             if (!between.isEmpty()) {
-                out.add(task + ": better than the baseline but above the threshold: " + between + ".");
+                out.add(task + ": never solved, but the median beats the baseline by more than 10 %: " + between + ".");
             }
             if (!stuck.isEmpty()) {
-                out.add(task + ": within 10 % of the baseline or worse (learned nothing the task is about): "
+                out.add(task + ": median within 10 % of the baseline or worse (learned nothing the task is about): "
                         + stuck + ".");
             }
-            List<StudyRun.Result> diverged = e.getValue().stream().filter(r -> r.diverged() != null).toList();
-            for (StudyRun.Result r : diverged) {
-                out.add(task + ": " + r.cell().cliName + " at T = " + r.length() + " diverged: " + r.diverged());
+            for (StudyRun.Result r : results) {
+                if (r.task() == e.getKey() && r.divergedAtStep() != null) {
+                    out.add(task + ": " + r.cell().cliName + " at T = " + r.length() + ", seed " + r.seed()
+                            + " diverged at step " + r.divergedAtStep() + ": " + r.diverged());
+                }
             }
         }
         return out;
     }
 
-    private static String describe(List<StudyRun.Result> rs) {
-        Map<StudyCell, List<Integer>> byCell = new LinkedHashMap<>();
-        for (StudyRun.Result r : rs) {
-            byCell.computeIfAbsent(r.cell(), c -> new ArrayList<>()).add(r.length());
+    private static String describe(List<StudySummary> ss) {
+        Map<StudyCell, List<String>> byCell = new LinkedHashMap<>();
+        for (StudySummary s : ss) {
+            byCell.computeIfAbsent(s.cell(), c -> new ArrayList<>()).add(s.length()
+                    + (s.solved() > 0 && s.solved() < s.runs() ? " (" + s.solvedText() + ")" : ""));
         }
         return byCell.entrySet().stream()
-                .map(e -> e.getKey().cliName + " (T = " + e.getValue().stream().map(String::valueOf)
-                        .collect(Collectors.joining(", ")) + ")")
+                .map(e -> e.getKey().cliName + " (T = " + String.join(", ", e.getValue()) + ")")
                 .collect(Collectors.joining(", "));
     }
 
@@ -130,13 +153,12 @@ public final class StudyReport {
     public static List<String> baselines(StudyConfig config) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<StudyTask, List<Integer>> e : config.plan().entrySet()) {
-            StudyTask t = e.getKey();
-            switch (t) {
+            switch (e.getKey()) {
                 case ADDING -> out.add("adding: baseline MSE 1/6 ≈ 0.1667 (always predict 1, the mean of the sum); "
                         + "solved at MSE ≤ 0.01.");
                 case COPY -> out.add("copy: baseline CE 10·ln 8/(T+20) nats per step (memoryless: blanks, then uniform "
                         + "over the 8 symbols) = " + e.getValue().stream().map(n -> "T = " + n + ": "
-                        + metric(10 * Math.log(8) / (n + 20))).collect(Collectors.joining(", "))
+                        + StudyFormat.metric(10 * Math.log(8) / (n + 20))).collect(Collectors.joining(", "))
                         + "; solved at a tenth of it.");
                 case SINE -> out.add("sine: baseline the better of predicting 0 and repeating the last value; solved "
                         + "at 5 % of the excess over the noise floor σ² = 0.0025.");
@@ -147,46 +169,62 @@ public final class StudyReport {
         return out;
     }
 
-    public static String markdown(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine, Meta meta) {
+    /** The whole {@code report.md}: setup, summary, per-task matrices, findings, every run, gradients, plots, machine. */
+    public static String markdown(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine,
+                                  StudyJson.Meta meta) {
+        List<StudySummary> summaries = StudySummary.of(results);
         StringBuilder sb = new StringBuilder("# vecrnn compare: RNN vs IRNN vs LSTM vs GRU\n\n");
         sb.append("Command: `").append(meta.commandLine()).append("`  \n");
-        sb.append(String.format(Locale.ROOT, "Started %s; total %s s (JIT warm-up %s s); load average %s at the start, "
-                        + "%s at the end, on %s processors.%n%n", meta.startedAt(), Reports.fmt(meta.totalSeconds()),
-                Reports.fmt(meta.warmupSeconds()), Reports.fmt(meta.loadAverageStart()),
-                Reports.fmt(meta.loadAverageEnd()), machine.getOrDefault("processors", "?")));
+        sb.append(String.format(Locale.ROOT, "Started %s; this session %s s (JIT warm-up %s s)%s; load average %s at "
+                        + "the start, %s at the end, on %s processors; %d job(s) at once.%n%n", meta.startedAt(),
+                Reports.fmt(meta.totalSeconds()), Reports.fmt(meta.warmupSeconds()),
+                meta.runsFromEarlier() > 0 ? "; " + meta.runsFromEarlier() + " runs from an earlier session" : "",
+                Reports.fmt(meta.loadAverageStart()), Reports.fmt(meta.loadAverageEnd()),
+                machine.getOrDefault("processors", "?"), config.jobs()));
         sb.append("## Setup\n\n");
-        sb.append(String.format(Locale.ROOT, "- preset `%s`; %d steps per run; hidden size H = %d for every cell; "
-                        + "batch B = %d; Adam with global-norm clipping at %s; seed %d; %d thread(s).%n",
-                config.preset(), config.steps(), config.hidden(), config.batch(), Reports.fmt(config.clipNorm()),
-                config.seed(), config.threads()));
+        sb.append(String.format(Locale.ROOT, "- preset `%s`; a budget of %d steps per run%s; hidden size H = %d for every "
+                        + "cell; batch B = %d; Adam with %s; %d seed(s) per cell and T (%s); "
+                        + "%d thread(s) per run.%n", config.preset(), config.steps(),
+                config.stopWhenSolved() ? ", a run stops once solved" : "", config.hidden(), config.batch(),
+                config.clipNorm() > 0 ? "global-norm clipping at " + Reports.fmt(config.clipNorm())
+                        : "no gradient clipping", config.seeds(),
+                config.seedList().stream().map(String::valueOf).collect(Collectors.joining(", ")), config.threads()));
         for (StudyCell c : config.cells()) {
-            sb.append(String.format(Locale.ROOT, "- %s: %s; Adam lr %s.%n", c.cliName, c.description,
-                    String.format(Locale.ROOT, "%.0e", config.lr(c))));
+            sb.append(String.format(Locale.ROOT, "- %s: %s; %s; Adam lr %s.%n", c.cliName, c.description,
+                    config.gateInit(c).describe(c), String.format(Locale.ROOT, "%.0e", config.lr(c))));
         }
-        sb.append(String.format(Locale.ROOT, "- Validation: %d held-out batches every %d steps (decides \"reached at "
-                + "step\"); test metric: %d held-out batches of another seed after the last step.%n",
-                config.evalBatches(), config.evalEvery(), config.testBatches()));
+        sb.append(String.format(Locale.ROOT, "- Validation: %d held-out batches every %d steps. Solved at step s: the "
+                        + "validation metric is at or below the threshold at step s and at the evaluation before it%s. "
+                        + "Test metric: %d held-out batches of another stream when the run ends; a run counts as solved "
+                        + "when its test metric is at or below the threshold.%n", config.evalBatches(),
+                config.evalEvery(), config.stopWhenSolved() ? "; the run stops there" : "", config.testBatches()));
+        sb.append("- Every seed draws its own data (training, validation, test) and weights; every cell of a seed "
+                + "sees the same data.\n");
         sb.append("- Throughput counts training steps only (no evaluation, no probes): sequences/s = steps·B / "
                 + "training time; GFLOP/s by DESIGN.md, a step = 3 × forward = 3 × 2·T·B·G·H·(I+H), plus 3 × the "
-                + "head's 2·rows·H·O.\n");
+                + "head's 2·rows·H·O. \"runs at once\": how many runs trained at the same time, on average over "
+                + "the run's steps; times and throughput depend on it, the metrics do not. CPU s: CPU time of the "
+                + "run's thread.\n");
         config.plan().forEach((t, ls) -> sb.append("- ").append(t.cliName).append(": ").append(t.lengthMeaning())
                 .append("; metric ").append(t.metric).append(".\n"));
         for (String b : baselines(config)) {
             sb.append("- ").append(b).append('\n');
         }
-        sb.append("\n## Results\n\n").append(table(results)).append('\n');
+        sb.append("\n## Results\n\n").append(summaryTable(summaries)).append('\n');
         for (StudyTask t : config.plan().keySet()) {
-            sb.append("### ").append(t.cliName).append(": test ").append(t.metric)
-                    .append(" by cell and T (✓ = at or below the success threshold)\n\n").append(matrix(t, results))
+            sb.append("### ").append(t.cliName).append(": median test ").append(t.metric)
+                    .append(" (solved / seeds; ✓ = every seed) by cell and T\n\n").append(matrix(t, summaries))
                     .append('\n');
         }
         sb.append("### What the numbers show\n\n");
-        findings(results).forEach(f -> sb.append("- ").append(f).append('\n'));
-        sb.append("\n## Gradients through time\n\n");
+        findings(summaries, results).forEach(f -> sb.append("- ").append(f).append('\n'));
+        sb.append("\n### Every run\n\n").append(runTable(results)).append('\n');
+        sb.append("## Gradients through time\n\n");
         sb.append("‖∂ℓ/∂h_t‖ of the last step's loss ℓ, against the lag T−1−t, per sequence, averaged over ")
-                .append(config.probeBatch()).append(" held-out sequences; at initialisation and after training. ")
-                .append("A vanishing gradient falls by orders of magnitude over the sequence. A norm of 0 means the ")
-                .append("gradient underflowed float32 (below ~1e-45); the plots leave such points out.\n\n");
+                .append(config.probeBatch()).append(" held-out sequences; at initialisation and at the end of "
+                        + "training; the median over the seeds. A vanishing gradient falls by orders of magnitude over "
+                        + "the sequence. A norm of 0 means the gradient underflowed float32 (below ~1e-45); the plots "
+                        + "leave such points out.\n\n");
         sb.append(gradientTable(results)).append('\n');
         sb.append("## Plots\n\n");
         for (String c : meta.charts()) {
@@ -194,120 +232,5 @@ public final class StudyReport {
         }
         sb.append("\n## Machine\n\n").append(Reports.machineMarkdown(machine));
         return sb.toString();
-    }
-
-    public static Map<String, Object> json(StudyConfig config, List<StudyRun.Result> results, Map<String, String> machine,
-                                    Meta meta) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("command", meta.commandLine());
-        j.put("started_at", meta.startedAt());
-        j.put("preset", config.preset());
-        j.put("seed", config.seed());
-        j.put("config", configJson(config));
-        j.put("total_wall_s", num(meta.totalSeconds()));
-        j.put("warmup_s", num(meta.warmupSeconds()));
-        j.put("load_average_start", num(meta.loadAverageStart()));
-        j.put("load_average_end", num(meta.loadAverageEnd()));
-        j.put("machine", machine);
-        List<Map<String, Object>> runs = new ArrayList<>();
-        for (StudyRun.Result r : results) {
-            runs.add(runJson(r));
-        }
-        j.put("runs", runs);
-        j.put("findings", findings(results));
-        j.put("charts", meta.charts());
-        return j;
-    }
-
-    public static Map<String, Object> configJson(StudyConfig c) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        Map<String, Object> plan = new LinkedHashMap<>();
-        c.plan().forEach((t, ls) -> plan.put(t.cliName, ls));
-        j.put("plan", plan);
-        j.put("cells", c.cells().stream().map(x -> x.cliName).toList());
-        j.put("steps", c.steps());
-        j.put("hidden", c.hidden());
-        j.put("batch", c.batch());
-        j.put("optimizer", "adam");
-        j.put("adam", Map.of("beta1", 0.9, "beta2", 0.999, "eps", 1e-8));
-        Map<String, Object> cells = new LinkedHashMap<>();
-        for (StudyCell cell : c.cells()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("cell_type", cell.type.cliName());
-            m.put("init", cell.init.cliName());
-            m.put("lr", c.lr(cell));
-            if (cell == StudyCell.LSTM) {
-                m.put("forget_bias", StudyCell.FORGET_BIAS);
-            }
-            m.put("description", cell.description);
-            cells.put(cell.cliName, m);
-        }
-        j.put("per_cell", cells);
-        j.put("lr_override", c.lrOverride());
-        j.put("clip_norm", c.clipNorm());
-        j.put("seed", c.seed());
-        j.put("seeds", Map.of("train", StudyRun.trainSeed(c.seed()), "validation", StudyRun.validationSeed(c.seed()),
-                "test", StudyRun.testSeed(c.seed()), "probe", StudyRun.probeSeed(c.seed()),
-                "init", StudyRun.initSeed(c.seed())));
-        j.put("threads", c.threads());
-        j.put("eval_every", c.evalEvery());
-        j.put("eval_batches", c.evalBatches());
-        j.put("test_batches", c.testBatches());
-        j.put("probe_batch", c.probeBatch());
-        j.put("probe_lags", c.probeLags());
-        j.put("warmup_steps", c.warmupSteps());
-        j.put("out", c.out().toString());
-        return j;
-    }
-
-    public static Map<String, Object> runJson(StudyRun.Result r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("task", r.task().cliName);
-        m.put("cell", r.cell().cliName);
-        m.put("T", r.length());
-        m.put("seq_len", r.seqLen());
-        m.put("metric", r.task().metric);
-        m.put("final_metric", num(r.finalMetric()));
-        m.put("baseline", num(r.baseline()));
-        m.put("threshold", num(r.threshold()));
-        m.put("solved", r.finalMetric() <= r.threshold());
-        m.put("steps", r.stepsDone());
-        m.put("reached_at_step", r.reachedAtStep());
-        m.put("lr", r.lr());
-        m.put("batch", r.batch());
-        m.put("wall_s", num(r.wallSeconds()));
-        m.put("train_s", num(r.trainSeconds()));
-        m.put("sequences_per_s", num(r.sequencesPerSecond()));
-        m.put("gflops", num(r.gflops()));
-        m.put("flops_per_step", r.flopsPerStep());
-        m.put("diverged", r.diverged());
-        m.put("loss_curve", r.lossCurve());
-        Map<String, Object> eval = new LinkedHashMap<>();
-        eval.put("steps", r.evalSteps());
-        eval.put("metric", nums(r.evalMetrics()));
-        m.put("validation_curve", eval);
-        Map<String, Object> g = new LinkedHashMap<>();
-        g.put("lags", r.gradInit().lags());
-        g.put("init_h", nums(r.gradInit().hNorms()));
-        g.put("trained_h", nums(r.gradTrained().hNorms()));
-        if (r.gradInit().cNorms() != null) {
-            g.put("init_c", nums(r.gradInit().cNorms()));
-            g.put("trained_c", nums(r.gradTrained().cNorms()));
-        }
-        m.put("grad_vs_lag", g);
-        return m;
-    }
-
-    /** JSON has no NaN or infinity: those become null. */
-    public static Double num(double v) {
-        return Double.isFinite(v) ? v : null;
-    }
-
-    public static List<Double> nums(double[] v) {
-        List<Double> out = new ArrayList<>(v.length);
-        for (double x : v) {
-            out.add(num(x));
-        }
-        return out;
     }
 }

@@ -96,5 +96,10 @@ class ReportsTest {
         assertThat(Reports.fmt(12.345)).isEqualTo("12.35");
         assertThat(Reports.fmt(0.12345)).isEqualTo("0.1235");
         assertThat(Reports.fmt(Double.NaN)).isEmpty();
+        assertThat(Reports.fmt(741932885166824.6)).isEqualTo("7.42e+14");
+        assertThat(Reports.fmt(999_999.0)).isEqualTo("999999.0");
+        assertThat(Reports.fmt(3e-7)).isEqualTo("3.00e-07");
+        assertThat(Reports.fmt(0)).isEqualTo("0.0000");
+        assertThat(Reports.fmt(Double.NEGATIVE_INFINITY)).isEqualTo("-inf");
     }
 }
