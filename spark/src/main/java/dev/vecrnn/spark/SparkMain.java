@@ -14,9 +14,11 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vecrnn-spark", mixinStandardHelpOptions = true,
         description = "vecrnn on Apache Spark: data-parallel training and distributed sweeps.",
-        subcommands = {TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, BenchCommand.class, CompareCommand.class, CompareResultsCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:internal error (a bug)", "2:invalid option or file, or training diverged"})
+        exitCodeList = {"0:done", "1:internal error (a bug)", "2:invalid option or file, or training diverged",
+            "3:compare-results: the studies differ (a run missing, or other numbers)"})
 public final class SparkMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
