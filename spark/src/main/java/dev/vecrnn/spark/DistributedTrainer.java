@@ -24,7 +24,9 @@ import org.apache.spark.broadcast.Broadcast;
  * model and an ordinary {@link Trainer} (optimizer, schedule, clipping, divergence checks,
  * checkpoints); each executor holds a replica of the model per partition, and every partition
  * computes on its share of each global batch of B sequences (B/P of them: the slices a
- * {@code Trainer} with {@code microBatches(P)} takes).
+ * {@code Trainer} with {@code microBatches(P)} takes). Each partition builds the whole global
+ * batch from its own copy of the source and keeps its slice: cheap for generated tasks and data
+ * in memory, P times the work for a source whose batches are expensive to make.
  *
  * <pre>{@code
  * Model model = Model.builder(CellType.LSTM, 2, 64).seed(1).build();
