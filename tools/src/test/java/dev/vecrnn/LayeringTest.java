@@ -15,44 +15,55 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package layering of the design ("Layers of the code", arrows point only downwards): no
- * class of either artifact's {@code src/main/java} (the library's and the tools') refers to a
- * package above its own, and the JMH module uses the library and {@code perf}, never {@code cli}
- * or {@code study}. Read from the sources, so a
+ * class of the artifacts' {@code src/main/java} (the library's, the tools' and the Spark
+ * module's) refers to a package above its own, {@code cli} and {@code spark} sit side by side at
+ * the top and never refer to each other, and the JMH module uses the library and {@code perf},
+ * never {@code cli} or {@code study}. Read from the sources, so a
  * cycle (such as the one {@code train <-> tasks} once had) fails here with the file, line and
  * offending reference, and a new package must be placed in {@link #LAYERS} before it builds.
  */
 class LayeringTest {
     /**
-     * Top to bottom, as in the design document; a package may use only those after it. The tools
-     * artifact's packages ({@code cli}, {@code study}, {@code perf}) sit above every package of
-     * the library, so the library can never need the tools. The profiling probes and JFR events
-     * ({@code profile}) sit at the bottom: the layers and the optimizer call them, and they use no
-     * other package of ours.
+     * Top to bottom, as in the design document; a package may use only those after it, except
+     * that {@link #BESIDE} pairs share a level. The Spark module's {@code spark} sits at the top
+     * beside {@code cli} (it trains through the library and runs the study's sweeps through
+     * {@code study} and {@code perf}); the tools artifact's packages ({@code cli}, {@code study},
+     * {@code perf}) sit above every package of the library, so the library can never need the
+     * tools or Spark. The profiling probes and JFR events ({@code profile}) sit at the bottom:
+     * the layers and the optimizer call them, and they use no other package of ours.
      */
-    static final List<String> LAYERS = List.of("cli", "study", "perf", "tasks", "train", "nn", "io", "kernel", "mem",
-            "profile");
+    static final List<String> LAYERS = List.of("cli", "spark", "study", "perf", "tasks", "train", "nn", "io", "kernel",
+            "mem", "profile");
 
-    /** The packages of the tools artifact; every other package of {@link #LAYERS} is the library's. */
+    /** Packages on one level: neither may refer to the other (the command line and Spark know nothing of each other). */
+    static final List<List<String>> BESIDE = List.of(List.of("cli", "spark"));
+
+    /** The packages of the tools artifact. */
     static final List<String> TOOLS_PACKAGES = List.of("cli", "study", "perf");
+    /** The packages of the Spark module; every package of {@link #LAYERS} in neither list is the library's. */
+    static final List<String> SPARK_PACKAGES = List.of("spark");
 
     private static final Path TOOLS = Path.of(System.getProperty("basedir", "."));
-    /** The source roots of both artifacts; the test runs in the tools module, beside the library. */
-    private static final List<Path> SOURCE_ROOTS = List.of(
-            TOOLS.resolve("src/main/java/dev/vecrnn"),
-            TOOLS.resolveSibling("library").resolve("src/main/java/dev/vecrnn"));
+    private static final Path TOOLS_ROOT = TOOLS.resolve("src/main/java/dev/vecrnn");
+    private static final Path SPARK_ROOT = TOOLS.resolveSibling("spark").resolve("src/main/java/dev/vecrnn");
+    /** The source roots of the three artifacts; the test runs in the tools module, beside the others. */
+    private static final List<Path> SOURCE_ROOTS = List.of(TOOLS_ROOT,
+            TOOLS.resolveSibling("library").resolve("src/main/java/dev/vecrnn"), SPARK_ROOT);
     /** A reference to a class of one of our packages: an import or a qualified name in code. */
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.vecrnn\\.([a-z]+)\\.[A-Za-z*]");
 
     @Test
     void everyPackageIsInTheLayeringAndInItsArtifact() throws IOException {
         for (Path root : SOURCE_ROOTS) {
-            boolean tools = root.startsWith(TOOLS.resolve("src"));
+            boolean tools = root.equals(TOOLS_ROOT);
+            boolean spark = root.equals(SPARK_ROOT);
             try (Stream<Path> dirs = Files.list(root)) {
                 List<String> packages = dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
                 assertThat(packages).as("packages under %s", root).isNotEmpty();
                 assertThat(LAYERS).as("the layering must place every package").containsAll(packages);
                 for (String pkg : packages) {
                     assertThat(TOOLS_PACKAGES.contains(pkg)).as("package %s lives in %s", pkg, root).isEqualTo(tools);
+                    assertThat(SPARK_PACKAGES.contains(pkg)).as("package %s lives in %s", pkg, root).isEqualTo(spark);
                 }
             }
         }
@@ -78,13 +89,15 @@ class LayeringTest {
         assertThat(violations).as("references to a higher layer (order %s)", LAYERS).isEmpty();
     }
 
-    /** The lines of one file of package {@code pkg} that refer to a package above it. */
+    /** The lines of one file of package {@code pkg} that refer to a package above it or beside it. */
     static List<String> upwardReferences(String pkg, String file, List<String> lines) {
         int own = LAYERS.indexOf(pkg);
         List<String> out = new ArrayList<>();
         for (Reference r : references(lines)) {
             int layer = LAYERS.indexOf(r.target());
-            if (own < 0 || layer < 0 || layer < own) {
+            boolean beside = !pkg.equals(r.target())
+                    && BESIDE.stream().anyMatch(level -> level.contains(pkg) && level.contains(r.target()));
+            if (own < 0 || layer < 0 || layer < own || beside) {
                 out.add(file + ":" + r.line() + " (" + pkg + ") refers to " + r.target() + ": " + r.code());
             }
         }
@@ -139,7 +152,7 @@ class LayeringTest {
 
     /**
      * The JMH module builds on the library and {@code perf} only: its sources (benchmarks,
-     * summary and their tests) never refer to the command line or the study.
+     * summary and their tests) never refer to the command line, the study or Spark.
      */
     @Test
     void benchmarksNeverReferToTheCommandLineOrTheStudy() throws IOException {
@@ -157,7 +170,7 @@ class LayeringTest {
     }
 
     /** The packages the JMH module must not use. */
-    static final List<String> NOT_FOR_BENCHMARKS = List.of("cli", "study");
+    static final List<String> NOT_FOR_BENCHMARKS = List.of("cli", "study", "spark");
 
     /** The lines of one JMH source file that refer to {@link #NOT_FOR_BENCHMARKS}. */
     static List<String> benchmarkViolations(String file, List<String> lines) {
@@ -186,6 +199,14 @@ class LayeringTest {
                 .anySatisfy(v -> assertThat(v).startsWith("X.java:5 (train) refers to cli"));
         assertThat(upwardReferences("cli", "Y.java", src)).isEmpty();
         assertThat(upwardReferences("mem", "Z.java", List.of("import dev.vecrnn.kernel.Lanes;"))).hasSize(1);
+        // Spark and the command line sit side by side: neither may use the other; Spark may use the study
+        assertThat(upwardReferences("cli", "C.java", List.of("import dev.vecrnn.spark.SparkMain;")))
+                .containsExactly("C.java:1 (cli) refers to spark: import dev.vecrnn.spark.SparkMain;");
+        assertThat(upwardReferences("spark", "S.java", List.of("import dev.vecrnn.cli.Main;"))).hasSize(1);
+        assertThat(upwardReferences("spark", "S.java", List.of("import dev.vecrnn.study.StudyTask;",
+                "import dev.vecrnn.train.Trainer;"))).isEmpty();
+        assertThat(upwardReferences("train", "T.java", List.of("import dev.vecrnn.spark.DistributedTrainer;")))
+                .hasSize(1);
 
         List<String> bench = List.of(
                 "package dev.vecrnn.bench;",

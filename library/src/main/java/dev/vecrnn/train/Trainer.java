@@ -341,6 +341,26 @@ public final class Trainer {
         lastLoss = loss;
     }
 
+    /**
+     * Counts {@code steps} training steps that were taken outside this trainer, on copies of its
+     * model, whose outcome the caller has already copied into the model's parameters and into the
+     * optimizer ({@link Optimizer#loadState}, with the update count the copies reached).
+     * Distributed local SGD does this: replicas train on their shares for a few steps, then their
+     * parameters and optimizer states are averaged into this trainer's. Afterwards
+     * {@link #stepCount()} (the index of the next batch) and checkpoints continue from there, and
+     * {@link #lastLoss()} is {@code lastLoss}; nothing else changes.
+     *
+     * @throws IllegalArgumentException if {@code steps < 1}
+     */
+    public void countStepsTakenElsewhere(long steps, double lastLoss) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps taken elsewhere must be >= 1, got " + steps);
+        }
+        step = Math.addExact(step, steps);
+        this.lastLoss = lastLoss;
+        lastGradientNorm = Double.NaN;
+    }
+
     /** Check, clip (or just measure), check, then one optimizer update at the scheduled rate. */
     private void update(long s, int chunk, double loss) {
         if (!Double.isFinite(loss)) {

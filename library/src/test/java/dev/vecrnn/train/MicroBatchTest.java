@@ -121,6 +121,49 @@ class MicroBatchTest {
         assertThat(remote.lastLoss()).isEqualTo(local.lastLoss());
     }
 
+    /**
+     * Steps taken on a copy of the model (as the replicas of local SGD take them), copied back
+     * with the optimizer state and counted, leave the trainer exactly where the copy's own
+     * trainer is: the same checkpointed step and parameters, and the same next steps.
+     */
+    @Test
+    void stepsTakenElsewhereAreCountedAndTheRunContinuesFromThem() throws java.io.IOException {
+        Task task = new SineTask(5, true, 3);
+        Model copy = model(task, 8);
+        Trainer elsewhere = Trainer.builder(copy, task.batches(6)).clipNorm(1.0).build();
+        Model main = model(task, 8);
+        Trainer here = Trainer.builder(main, task.batches(6)).clipNorm(1.0).build();
+        double last = 0;
+        for (int i = 0; i < 3; i++) {
+            last = elsewhere.step();
+        }
+        for (int i = 0; i < main.parameters().size(); i++) {
+            float[] v = copy.parameters().get(i).value();
+            System.arraycopy(v, 0, main.parameters().get(i).value(), 0, v.length);
+        }
+        here.optimizer().loadState(elsewhere.optimizer().state(), elsewhere.optimizer().steps());
+        here.countStepsTakenElsewhere(3, last);
+        assertThat(here.stepCount()).isEqualTo(3);
+        assertThat(here.lastLoss()).isEqualTo(last);
+
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("elsewhere");
+        here.save(dir.resolve("c.safetensors"));
+        Model resumedModel = model(task, 99);
+        Trainer resumed = Trainer.builder(resumedModel, task.batches(6)).clipNorm(1.0).build();
+        resumed.load(dir.resolve("c.safetensors"));
+        assertThat(resumed.stepCount()).isEqualTo(3);
+        for (int i = 0; i < 2; i++) {
+            double want = elsewhere.step();
+            assertThat(here.step()).isEqualTo(want);
+            assertThat(resumed.step()).isEqualTo(want);
+        }
+        for (int i = 0; i < main.parameters().size(); i++) {
+            assertThat(main.parameters().get(i).value()).containsExactly(copy.parameters().get(i).value());
+            assertThat(resumedModel.parameters().get(i).value()).containsExactly(copy.parameters().get(i).value());
+        }
+        assertThatThrownBy(() -> here.countStepsTakenElsewhere(0, 1.0)).hasMessageContaining("must be >= 1, got 0");
+    }
+
     @Test
     void gradientsOfAnotherShapeAreRefused() {
         Task task = new SineTask(4, true, 1);

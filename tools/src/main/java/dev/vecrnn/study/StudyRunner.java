@@ -26,12 +26,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Runs a study: checks the output folder, picks up finished runs of an earlier session when
  * resuming, warms the JIT up, trains the remaining runs {@code jobs} at a time (each on its own
- * threads), writes {@code results.json} after every finished run, and at the end the report and
- * the plots.
+ * threads; or on another {@link RunExecutor}, such as a Spark cluster), writes
+ * {@code results.json} after every finished run, and at the end the report and the plots.
  *
  * <p>Runs share no mutable state, so the numbers of a run do not depend on how many ran beside
  * it; only its times do, which is why every run records how many runs trained at the same time.
@@ -52,6 +53,46 @@ public final class StudyRunner {
         void finished(StudyRun.Result result, int finishedRuns, int plannedRuns);
     }
 
+    /**
+     * Where a study's runs train: on this machine's threads ({@link #ON_THIS_MACHINE}), or
+     * elsewhere, e.g. as Spark tasks. Whatever the executor, a run must give the numbers
+     * {@link StudyRun#run} gives it on this machine; only its times may differ.
+     */
+    public interface RunExecutor {
+        /** How the runs train, for the log line of the plan, e.g. {@code "2 job(s) of 1 thread(s)"}. */
+        String describe(StudyConfig config);
+
+        /** Lets the JIT compile the training path where the runs will train; returns the seconds it took. */
+        double warmUp(StudyConfig config, List<StudyConfig.RunKey> remaining) throws IOException;
+
+        /**
+         * Trains {@code keys}, given longest first, and hands each result to {@code finished} as
+         * its run ends (from any thread; it records the run in {@code results.json}). A failure
+         * of one run ends the study: the executor stops the others and throws it.
+         */
+        void train(StudyConfig config, List<StudyConfig.RunKey> keys, StudyProgress progress,
+                   Consumer<StudyRun.Result> finished) throws IOException;
+    }
+
+    /** {@code config.jobs()} runs at a time on this machine, each on its own {@code config.threads()} threads. */
+    public static final RunExecutor ON_THIS_MACHINE = new RunExecutor() {
+        @Override
+        public String describe(StudyConfig config) {
+            return config.jobs() + " job(s) of " + config.threads() + " thread(s)";
+        }
+
+        @Override
+        public double warmUp(StudyConfig config, List<StudyConfig.RunKey> remaining) {
+            return StudyRunner.warmUp(config, remaining);
+        }
+
+        @Override
+        public void train(StudyConfig config, List<StudyConfig.RunKey> keys, StudyProgress progress,
+                          Consumer<StudyRun.Result> finished) throws IOException {
+            StudyRunner.train(config, keys, progress, finished);
+        }
+    };
+
     /** What a study produced, earlier sessions' runs included. */
     public record Outcome(List<StudyRun.Result> results, List<StudySummary> summaries, List<String> findings,
                           List<String> charts, double totalSeconds, StudyFolder folder) {}
@@ -67,6 +108,12 @@ public final class StudyRunner {
      */
     public static Outcome run(StudyConfig config, Invocation invocation, StudyProgress progress, PrintStream log,
                               Listener listener) throws IOException {
+        return run(config, invocation, progress, log, listener, ON_THIS_MACHINE);
+    }
+
+    /** Runs the study as {@link #run(StudyConfig, Invocation, StudyProgress, PrintStream, Listener)} does, its runs on {@code executor}. */
+    public static Outcome run(StudyConfig config, Invocation invocation, StudyProgress progress, PrintStream log,
+                              Listener listener, RunExecutor executor) throws IOException {
         long t0 = System.nanoTime();
         StudyFolder folder = StudyFolder.prepare(config.out());
         List<StudyRun.Result> earlier = earlierRuns(config, invocation, folder, log);
@@ -79,11 +126,10 @@ public final class StudyRunner {
         Set<StudyConfig.RunKey> done = new HashSet<>();
         earlier.forEach(r -> done.add(r.key()));
         List<StudyConfig.RunKey> remaining = plan.stream().filter(k -> !done.contains(k)).toList();
-        log.printf(Locale.ROOT, "vecrnn compare: %d runs (%s), up to %d steps each%s, H = %d, B = %d; %d job(s) of %d "
-                        + "thread(s); load average %s on %s processors%n", config.runCount(), planText(config),
+        log.printf(Locale.ROOT, "vecrnn compare: %d runs (%s), up to %d steps each%s, H = %d, B = %d; %s; "
+                        + "load average %s on %s processors%n", config.runCount(), planText(config),
                 config.steps(), config.stopWhenSolved() ? " (a run stops once solved)" : "", config.hidden(),
-                config.batch(), config.jobs(), config.threads(), Reports.fmt(loadStart),
-                machine.get("processors"));
+                config.batch(), executor.describe(config), Reports.fmt(loadStart), machine.get("processors"));
         if (!earlier.isEmpty()) {
             log.printf(Locale.ROOT, "vecrnn compare: resuming: %d runs finished earlier, %d to go%n", earlier.size(),
                     remaining.size());
@@ -93,11 +139,11 @@ public final class StudyRunner {
                 earlier, listener, t0);
         double warmup = 0;
         if (!remaining.isEmpty()) {
-            warmup = warmUp(config, remaining);
+            warmup = executor.warmUp(config, remaining);
             recorder.warmupSeconds = warmup;
             log.printf(Locale.ROOT, "vecrnn compare: JIT warm-up %s s%n", Reports.fmt(warmup));
             recorder.write(false, List.of());
-            train(config, remaining, progress, recorder);
+            executor.train(config, longestFirst(config, remaining), progress, recorder::finished);
         }
         List<StudyRun.Result> results = recorder.results();
         List<String> charts = StudyCharts.writeAll(config, results, folder.dir());
@@ -165,12 +211,8 @@ public final class StudyRunner {
         return (System.nanoTime() - w0) / 1e9;
     }
 
-    /**
-     * Trains {@code keys} on {@code config.jobs()} threads, longest first (the usual way to
-     * finish a batch of unequal jobs early); any failure stops the other runs at their next step.
-     */
-    private static void train(StudyConfig config, List<StudyConfig.RunKey> keys, StudyProgress progress,
-                              Recorder recorder) throws IOException {
+    /** The runs, longest (most flops per step) first: the usual way to finish a batch of unequal jobs early. */
+    private static List<StudyConfig.RunKey> longestFirst(StudyConfig config, List<StudyConfig.RunKey> keys) {
         List<StudyConfig.RunKey> order = new ArrayList<>(keys);
         Map<StudyConfig.RunKey, Double> cost = new HashMap<>();
         for (StudyConfig.RunKey k : order) {
@@ -178,6 +220,15 @@ public final class StudyRunner {
             cost.put(k, StudyRun.flopsPerStep(task, k.cell(), config.hidden(), config.batch()));
         }
         order.sort(Comparator.comparingDouble((StudyConfig.RunKey k) -> -cost.get(k)));
+        return order;
+    }
+
+    /**
+     * Trains {@code order} on {@code config.jobs()} threads, in that order; any failure stops
+     * the other runs at their next step.
+     */
+    private static void train(StudyConfig config, List<StudyConfig.RunKey> order, StudyProgress progress,
+                              Consumer<StudyRun.Result> finished) throws IOException {
         AtomicInteger active = new AtomicInteger();
         AtomicInteger threadIds = new AtomicInteger();
         AtomicBoolean failed = new AtomicBoolean();
@@ -191,7 +242,7 @@ public final class StudyRunner {
             for (StudyConfig.RunKey key : order) {
                 futures.add(pool.submit(() -> {
                     try {
-                        trainOne(config, key, progress, recorder, active, failed);
+                        trainOne(config, key, progress, finished, active, failed);
                     } catch (RuntimeException | Error e) {
                         if (!(e instanceof CancellationException)) {
                             failed.set(true);
@@ -233,7 +284,7 @@ public final class StudyRunner {
     }
 
     private static void trainOne(StudyConfig config, StudyConfig.RunKey key, StudyProgress progress,
-                                 Recorder recorder, AtomicInteger active, AtomicBoolean failed) {
+                                 Consumer<StudyRun.Result> finished, AtomicInteger active, AtomicBoolean failed) {
         if (failed.get()) {
             throw new CancellationException("another run failed");
         }
@@ -251,7 +302,7 @@ public final class StudyRunner {
         } finally {
             active.decrementAndGet();
         }
-        recorder.finished(r);
+        finished.accept(r);
     }
 
     /** Waits until the other runs noticed the failure and stopped (they stop at their next step). */
