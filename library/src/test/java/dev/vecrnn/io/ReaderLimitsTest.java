@@ -148,7 +148,8 @@ class ReaderLimitsTest {
 
     @Test
     void filesLargerThanTheRealHeapAreRefusedWithTheRealLimit() throws IOException {
-        long max = Runtime.getRuntime().maxMemory();
+        // the heap's budget: the whole heap, or under Parallel/Serial GC the old generation large arrays go to
+        long max = dev.vecrnn.mem.MemoryBudget.heap().limitBytes();
         long perTensor = Tensor.MAX_ELEMENTS; // F32: 8 GiB each, sparse on disk
         int count = (int) (max / (4 * perTensor)) + 1;
         StringBuilder h = new StringBuilder("{");
