@@ -44,6 +44,67 @@ final class SgemmKernels3V {
         c0_2.intoArray(c, r0 + 2 * l);
     }
 
+    /** 3 rows x 3 vectors of C, 9 accumulators. */
+    static void k3x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
+        final VectorSpecies<Float> s = Lanes.F;
+        final int l = Lanes.N;
+        final int r0 = co;
+        final int r1 = r0 + ldc;
+        final int r2 = r1 + ldc;
+        FloatVector c0_0, c0_1, c0_2, c1_0, c1_1, c1_2, c2_0, c2_1, c2_2;
+        if (mode == VectorSgemm.ZERO) {
+            final FloatVector z = FloatVector.zero(s);
+            c0_0 = z; c0_1 = z; c0_2 = z;
+            c1_0 = z; c1_1 = z; c1_2 = z;
+            c2_0 = z; c2_1 = z; c2_2 = z;
+        } else {
+            c0_0 = FloatVector.fromArray(s, c, r0);
+            c0_1 = FloatVector.fromArray(s, c, r0 + l);
+            c0_2 = FloatVector.fromArray(s, c, r0 + 2 * l);
+            c1_0 = FloatVector.fromArray(s, c, r1);
+            c1_1 = FloatVector.fromArray(s, c, r1 + l);
+            c1_2 = FloatVector.fromArray(s, c, r1 + 2 * l);
+            c2_0 = FloatVector.fromArray(s, c, r2);
+            c2_1 = FloatVector.fromArray(s, c, r2 + l);
+            c2_2 = FloatVector.fromArray(s, c, r2 + 2 * l);
+            if (mode == VectorSgemm.SCALE) {
+                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta); c0_2 = c0_2.mul(beta);
+                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta); c1_2 = c1_2.mul(beta);
+                c2_0 = c2_0.mul(beta); c2_1 = c2_1.mul(beta); c2_2 = c2_2.mul(beta);
+            }
+        }
+        int ai = ao;
+        int bi = bo;
+        for (int p = 0; p < kc; p++) {
+            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
+            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
+            final FloatVector b2 = FloatVector.fromArray(s, b, bi + 2 * l);
+            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            c0_2 = a0.fma(b2, c0_2);
+            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            c1_2 = a1.fma(b2, c1_2);
+            final FloatVector a2 = FloatVector.broadcast(s, a[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            c2_2 = a2.fma(b2, c2_2);
+            ai += 3;
+            bi += 3 * l;
+        }
+        c0_0.intoArray(c, r0);
+        c0_1.intoArray(c, r0 + l);
+        c0_2.intoArray(c, r0 + 2 * l);
+        c1_0.intoArray(c, r1);
+        c1_1.intoArray(c, r1 + l);
+        c1_2.intoArray(c, r1 + 2 * l);
+        c2_0.intoArray(c, r2);
+        c2_1.intoArray(c, r2 + l);
+        c2_2.intoArray(c, r2 + 2 * l);
+    }
+
     /** 4 rows x 3 vectors of C, 12 accumulators. */
     static void k4x3(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
         final VectorSpecies<Float> s = Lanes.F;

@@ -48,6 +48,61 @@ final class SgemmKernels4V {
         c0_3.intoArray(c, r0 + 3 * l);
     }
 
+    /** 2 rows x 4 vectors of C, 8 accumulators. */
+    static void k2x4(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
+        final VectorSpecies<Float> s = Lanes.F;
+        final int l = Lanes.N;
+        final int r0 = co;
+        final int r1 = r0 + ldc;
+        FloatVector c0_0, c0_1, c0_2, c0_3, c1_0, c1_1, c1_2, c1_3;
+        if (mode == VectorSgemm.ZERO) {
+            final FloatVector z = FloatVector.zero(s);
+            c0_0 = z; c0_1 = z; c0_2 = z; c0_3 = z;
+            c1_0 = z; c1_1 = z; c1_2 = z; c1_3 = z;
+        } else {
+            c0_0 = FloatVector.fromArray(s, c, r0);
+            c0_1 = FloatVector.fromArray(s, c, r0 + l);
+            c0_2 = FloatVector.fromArray(s, c, r0 + 2 * l);
+            c0_3 = FloatVector.fromArray(s, c, r0 + 3 * l);
+            c1_0 = FloatVector.fromArray(s, c, r1);
+            c1_1 = FloatVector.fromArray(s, c, r1 + l);
+            c1_2 = FloatVector.fromArray(s, c, r1 + 2 * l);
+            c1_3 = FloatVector.fromArray(s, c, r1 + 3 * l);
+            if (mode == VectorSgemm.SCALE) {
+                c0_0 = c0_0.mul(beta); c0_1 = c0_1.mul(beta); c0_2 = c0_2.mul(beta); c0_3 = c0_3.mul(beta);
+                c1_0 = c1_0.mul(beta); c1_1 = c1_1.mul(beta); c1_2 = c1_2.mul(beta); c1_3 = c1_3.mul(beta);
+            }
+        }
+        int ai = ao;
+        int bi = bo;
+        for (int p = 0; p < kc; p++) {
+            final FloatVector b0 = FloatVector.fromArray(s, b, bi);
+            final FloatVector b1 = FloatVector.fromArray(s, b, bi + l);
+            final FloatVector b2 = FloatVector.fromArray(s, b, bi + 2 * l);
+            final FloatVector b3 = FloatVector.fromArray(s, b, bi + 3 * l);
+            final FloatVector a0 = FloatVector.broadcast(s, a[ai]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            c0_2 = a0.fma(b2, c0_2);
+            c0_3 = a0.fma(b3, c0_3);
+            final FloatVector a1 = FloatVector.broadcast(s, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            c1_2 = a1.fma(b2, c1_2);
+            c1_3 = a1.fma(b3, c1_3);
+            ai += 2;
+            bi += 4 * l;
+        }
+        c0_0.intoArray(c, r0);
+        c0_1.intoArray(c, r0 + l);
+        c0_2.intoArray(c, r0 + 2 * l);
+        c0_3.intoArray(c, r0 + 3 * l);
+        c1_0.intoArray(c, r1);
+        c1_1.intoArray(c, r1 + l);
+        c1_2.intoArray(c, r1 + 2 * l);
+        c1_3.intoArray(c, r1 + 3 * l);
+    }
+
     /** 4 rows x 4 vectors of C, 16 accumulators. */
     static void k4x4(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, int mode, float beta) {
         final VectorSpecies<Float> s = Lanes.F;

@@ -42,6 +42,7 @@ final class SgemmMicroKernels {
             case 3 -> {
                 switch (rows) {
                     case 1 -> SgemmKernels3V.k1x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
+                    case 3 -> SgemmKernels3V.k3x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 4 -> SgemmKernels3V.k4x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 6 -> SgemmKernels3V.k6x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 8 -> SgemmKernels3V.k8x3(a, ao, b, bo, kc, c, co, ldc, mode, beta);
@@ -51,6 +52,7 @@ final class SgemmMicroKernels {
             case 4 -> {
                 switch (rows) {
                     case 1 -> SgemmKernels4V.k1x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
+                    case 2 -> SgemmKernels4V.k2x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 4 -> SgemmKernels4V.k4x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     case 6 -> SgemmKernels4V.k6x4(a, ao, b, bo, kc, c, co, ldc, mode, beta);
                     default -> throw noKernel(rows, vectors);

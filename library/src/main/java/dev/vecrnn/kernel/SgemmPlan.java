@@ -61,12 +61,17 @@ record SgemmPlan(int rows, int vectors, int altRows, int lanes, int kc, int mc, 
     }
 
     /**
-     * Broadcast A values C2 keeps in registers at once: it loads them ahead of their FMAs, so a
-     * tile needs up to three registers for them, not one. Measured in the disassembly of the k
-     * loops: with 16 registers 6x2 (12 + 2 + 1 = 15 by the textbook count) and 4x3 (16) spill
-     * accumulators to the stack, 5x2 (10 + 2) does not; with 32 registers 12x2, 8x3 and 6x4 do not.
+     * Registers a {@code rows x vectors} tile may need in C2's code: C2 can load every broadcast of
+     * a k step ahead of its FMAs, so all {@code rows} broadcasts may be live at once, not one.
+     * Measured at 256 bits with 16 registers (Zen 5, {@code -XX:UseAVX=2}): the 5x2 kernel (13
+     * registers by the textbook count, 17 with five live broadcasts) ran at 112-117 GFLOP/s in one
+     * JVM and 45 in another, whose k loop (disassembled) kept all five broadcasts live and stored
+     * and reloaded an accumulator on the stack every k step; 4x2 (14), 3x3 (15) and 2x4 (14) ran at
+     * 105-114 in every JVM tried. With 32 registers the measured tiles did not spill.
      */
-    static final int C2_LIVE_BROADCASTS = 3;
+    static int registersWithLiveBroadcasts(int rows, int vectors) {
+        return rows * vectors + vectors + rows;
+    }
 
     /** Registers a {@code rows x vectors} tile needs by the textbook count: accumulators, the B vectors and one broadcast. */
     static int registersNeeded(int rows, int vectors) {
@@ -103,28 +108,30 @@ record SgemmPlan(int rows, int vectors, int altRows, int lanes, int kc, int mc, 
             tileWhy = "8 rows divide the usual batch sizes; 12x2 (" + registersNeeded(12, 2)
                     + " registers) where M is a multiple of 12 but not of 8";
         } else if (registers >= 32) {
-            // A vector of 4 floats: 3 per panel keep 24 accumulators at 11 loads per 24 FMAs.
-            rows = 8;
-            vectors = 3;
-            tileWhy = "a vector holds only " + lanes + " floats, so 3 per panel: 24 accumulators";
+            // A vector of 4 floats: 4 per panel (6x4, 24 accumulators) ran at 57 GFLOP/s of a
+            // 61 peak in a 1024^3 product at 128 bits; 8x3 at 52, 8x2 at 55 (Zen 5).
+            rows = 6;
+            vectors = 4;
+            tileWhy = "a vector holds only " + lanes + " floats, so 4 per panel: 24 accumulators (measured ahead"
+                    + " of 8x3 and 8x2)";
         } else {
             vectors = 2;
             rows = 1;
             for (int h : SgemmTiles.heights(2)) {
-                if (h * 2 + 2 + C2_LIVE_BROADCASTS <= registers) {
+                if (registersWithLiveBroadcasts(h, 2) <= registers) {
                     rows = h;
                 }
             }
-            tileWhy = "the tallest 2-vector tile whose accumulators, B vectors and the " + C2_LIVE_BROADCASTS
-                    + " broadcasts C2 keeps live fit (6x2, BLIS's 15-register shape, had one accumulator"
-                    + " stored and reloaded every k step)";
+            tileWhy = "the tallest 2-vector tile that fits even when C2 keeps every broadcast of a k step live"
+                    + " (" + registersWithLiveBroadcasts(rows, 2) + " registers; 5x2 needs "
+                    + registersWithLiveBroadcasts(5, 2) + " and some JVMs spilled an accumulator every k step)";
         }
         int need = registersNeeded(rows, vectors);
         String tile = String.format(Locale.ROOT, "%dx%d (%d rows x %d columns of C): %d accumulators + %d B vectors"
                         + " + 1 broadcast = %d of %d registers%s; %s", rows, vectors, rows, vectors * lanes,
                 rows * vectors, vectors, need, registers, need > registers ? ", MORE THAN THERE ARE (spills)"
-                        : need - 1 + C2_LIVE_BROADCASTS > registers ? " (too tight: C2 spills, it keeps up to "
-                        + C2_LIVE_BROADCASTS + " broadcasts live)" : "",
+                        : registersWithLiveBroadcasts(rows, vectors) > registers ? " (too tight: with all " + rows
+                        + " broadcasts live C2 may spill)" : "",
                 tileWhy);
         int nr = vectors * lanes;
 

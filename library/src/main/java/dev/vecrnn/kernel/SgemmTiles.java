@@ -9,13 +9,14 @@ import java.util.Arrays;
  * and rerunning it is the whole change. No Vector API types here: the settings parser reads this
  * table on the scalar path too.
  *
- * <p>Why these: the main tiles the register budgets call for (16 registers: 5x2, which C2 compiles
- * without spills, and for comparison 6x2, BLIS's Haswell shape, and 4x3; 32 registers: 8x2 and
- * 12x2 at 256/512 bits, 8x3 and 6x4 at 128 bits, where a vector holds only 4 floats and a wider
- * panel keeps more FMAs per broadcast) plus 4 and 1 rows for the last rows of a product. No 2- or
- * 3-row tiles: their 4 to 9 accumulator chains are too few to hide the FMA latency, so they take
- * about as long as a 4-row tile, and every extra kernel is one more method that boxes vectors until
- * C2 compiles it, which for a kernel only tails use comes late.
+ * <p>Why these: the main tiles the register budgets call for (16 registers: 4x2, and 3x3 and 2x4,
+ * which fit as well even when C2 keeps every broadcast of a k step live; for comparison 5x2, 6x2
+ * (BLIS's Haswell shape) and 4x3, which may spill; 32 registers: 8x2 and 12x2 at 256/512 bits, 6x4
+ * and 8x3 at 128 bits, where a vector holds only 4 floats and a wider panel keeps more FMAs per
+ * broadcast) plus 4 and 1 rows for the last rows of a product. No 2- or 3-row tiles of 2 vectors:
+ * their 4 to 6 accumulator chains are too few to hide the FMA latency, so they take about as long
+ * as a 4-row tile, and every extra kernel is one more method that boxes vectors until C2 compiles
+ * it, which for a kernel only tails use comes late.
  */
 final class SgemmTiles {
     private SgemmTiles() {}
@@ -28,8 +29,8 @@ final class SgemmTiles {
     private static final int[][] HEIGHTS = {
         {}, {},
         {1, 4, 5, 6, 8, 12},
-        {1, 4, 6, 8},
-        {1, 4, 6},
+        {1, 3, 4, 6, 8},
+        {1, 2, 4, 6},
     };
 
     /**

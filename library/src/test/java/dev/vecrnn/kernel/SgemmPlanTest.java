@@ -154,7 +154,9 @@ class SgemmPlanTest {
         assertThat(p.tailHeight(7)).isEqualTo(8);
         assertThat(p.paddedRows(20, 8)).isEqualTo(16 + 4);
         assertThat(SgemmTiles.tailHeight(4, 5)).isEqualTo(6);
-        assertThat(SgemmTiles.tailHeight(3, 3)).isEqualTo(4);
+        assertThat(SgemmTiles.tailHeight(3, 3)).isEqualTo(3);
+        assertThat(SgemmTiles.tailHeight(3, 2)).isEqualTo(3);
+        assertThat(SgemmTiles.tailHeight(4, 2)).isEqualTo(2);
         assertThatThrownBy(() -> new SgemmPlan(7, 2, 0, 8, 64, 64, 16, 1, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("7x2");
         assertThatThrownBy(() -> new SgemmPlan(8, 2, 0, 8, 64, 64, 20, 1, 1)).isInstanceOf(IllegalArgumentException.class)
