@@ -24,6 +24,8 @@ import java.util.Arrays;
 final class PackCache {
     private final LayerConf conf;
     private final LayerParameters params;
+    /** The size of the team that runs the layer's passes: it sets the packs' unit blocks. */
+    private final int workers;
     private final PackedWeights.PackScratch scratch = new PackedWeights.PackScratch();
     /** Per layer k: this layer's private snapshot, refilled in place (never handed out). */
     private final PackedWeights[] layers;
@@ -40,9 +42,10 @@ final class PackCache {
     private PackedMatrix inputBackFirst;         // W_ih of layer 0, all directions [D·G·H, I]
     private PackedMatrix inputBackRest;          // W_ih of a layer k > 0, all directions [D·G·H, D·S]
 
-    PackCache(LayerConf conf, LayerParameters params) {
+    PackCache(LayerConf conf, LayerParameters params, int workers) {
         this.conf = conf;
         this.params = params;
+        this.workers = workers;
         layers = new PackedWeights[conf.layers];
         source = new float[conf.slots][];
         recorded = new boolean[conf.slots];
@@ -59,7 +62,7 @@ final class PackCache {
         PackedWeights p = layers[k];
         boolean fresh = p == null;
         if (fresh) {
-            p = PackedWeights.of(conf, params, k, scratch);
+            p = PackedWeights.of(conf, params, k, workers, scratch);
             layers[k] = p;
             directionRepacks += conf.directions;
         }

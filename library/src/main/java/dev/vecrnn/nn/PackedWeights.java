@@ -40,7 +40,7 @@ final class PackedWeights {
     /** GRU's b_hn {@code [D·H]}, with kernel slack; null for other cells. */
     final float[] bhn;
 
-    private PackedWeights(LayerConf conf, LayerParameters params, int k, PackScratch scratch) {
+    private PackedWeights(LayerConf conf, LayerParameters params, int k, int workers, PackScratch scratch) {
         this.layer = k;
         int in = conf.inputWidth(k);
         int S = conf.state;
@@ -49,7 +49,7 @@ final class PackedWeights {
         // the packed panel width fixes the interleaving block, so pack once plainly to learn it
         PackedMatrix first = Sgemm.packB(true, S, conf.gh, params.whh[conf.slot(k, 0)], 0, S);
         int pw = Math.max(1, first.panelWidth());
-        unitBlock = pw * ((MIN_UNIT_BLOCK + pw - 1) / pw);
+        unitBlock = unitBlock(conf.hidden, pw, workers);
         recurrent[0] = first;
         for (int d = 0; d < conf.directions; d++) {
             if (d > 0) {
@@ -66,9 +66,28 @@ final class PackedWeights {
         refoldBiases(conf, params);
     }
 
-    /** A new snapshot of layer k's current weights and biases. */
-    static PackedWeights of(LayerConf conf, LayerParameters params, int k, PackScratch scratch) {
-        return new PackedWeights(conf, params, k, scratch);
+    /**
+     * Units per interleaving block: as wide as a share of {@code workers} allows, in
+     * whole panels of {@code panelWidth} columns, and at least {@link #MIN_UNIT_BLOCK}. Workers
+     * split the time loop by whole blocks, and every gate kernel call covers one block of one row,
+     * so narrow blocks multiply the calls: each call of the gate kernels' small loops costs about
+     * 40 ns before its first vector, which for an LSTM of H = 512 in blocks of 32 units (16 calls a
+     * row, 7 loops each) made the gate phase 20 ms of a 100 ms pass (50×64×512×512, 1 thread, Zen 5);
+     * one block of 512 took it to 5 ms. The block changes no bit: every column of a product is the
+     * same sequence of FMAs wherever it sits, and the gate kernels work element by element.
+     */
+    static int unitBlock(int hidden, int panelWidth, int workers) {
+        int least = panelWidth * ((MIN_UNIT_BLOCK + panelWidth - 1) / panelWidth);
+        int share = hidden / Math.max(1, workers) / panelWidth * panelWidth;
+        return Math.max(least, share);
+    }
+
+    /**
+     * A new snapshot of layer k's current weights and biases, its units in blocks for a team of
+     * {@code workers} (see {@link #unitBlock(int, int, int)}; any team can run it, with the same bits).
+     */
+    static PackedWeights of(LayerConf conf, LayerParameters params, int k, int workers, PackScratch scratch) {
+        return new PackedWeights(conf, params, k, workers, scratch);
     }
 
     /** Repacks direction d's W_hhᵀ (gate-interleaved) and W_hrᵀ from the current weights, in place. */

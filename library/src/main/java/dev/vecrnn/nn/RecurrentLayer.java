@@ -131,7 +131,7 @@ public final class RecurrentLayer {
         this.params = new LayerParameters(conf);
         this.split = new TeamSplit(team);
         this.buffers = new PassBuffers(conf);
-        this.packs = new PackCache(conf, params);
+        this.packs = new PackCache(conf, params, team.size());
         this.forwardPass = new ForwardPass(conf, layout, buffers, packs, dropout, split, probe);
         this.backwardPass = new BackwardPass(conf, params, layout, buffers, packs, dropout, split, probe, forwardPass);
     }

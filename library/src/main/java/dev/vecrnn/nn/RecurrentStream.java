@@ -462,8 +462,10 @@ public final class RecurrentStream {
             this.conf = layer.conf();
             layers = new PackedWeights[conf.layers];
             PackedWeights.PackScratch scratch = new PackedWeights.PackScratch();
+            // streams run on teams of any size, and often many streams on one thread each
+            int workers = Runtime.getRuntime().availableProcessors();
             for (int k = 0; k < conf.layers; k++) {
-                layers[k] = PackedWeights.of(conf, layer.params(), k, scratch);
+                layers[k] = PackedWeights.of(conf, layer.params(), k, workers, scratch);
             }
         }
 

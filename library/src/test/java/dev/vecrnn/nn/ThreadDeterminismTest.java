@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Forward outputs, final states, every parameter gradient and dx/dh0/dc0 are bitwise identical
- * for teams of 1, 2 and 3 threads. H = 70 makes three to five unit blocks (32, 32, 6 at 512 bits; 16, 16, 16, 16, 6 at the smallest
- * block size) so every team size splits the units differently, with a ragged last block; the
+ * for teams of 1, 2 and 3 threads. The unit blocks follow the team size (at 512 bits, panels of 32
+ * columns: 64 + 6 units for one thread, 32 + 32 + 6 for two and three), so the teams also differ
+ * in how the gate kernels and the recurrent product are cut, each with a ragged last block; the
  * layer is forced to use the team even for these small sizes.
  */
 class ThreadDeterminismTest {
