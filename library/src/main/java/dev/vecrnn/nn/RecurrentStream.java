@@ -462,7 +462,8 @@ public final class RecurrentStream {
             this.conf = layer.conf();
             layers = new PackedWeights[conf.layers];
             PackedWeights.PackScratch scratch = new PackedWeights.PackScratch();
-            // streams run on teams of any size, and often many streams on one thread each
+            // shared by streams on teams of any size: blocks a team as large as the machine can split
+            // (a one-thread stream then makes a few gate kernel calls a row instead of one)
             int workers = Runtime.getRuntime().availableProcessors();
             for (int k = 0; k < conf.layers; k++) {
                 layers[k] = PackedWeights.of(conf, layer.params(), k, workers, scratch);
